@@ -1,0 +1,120 @@
+# climrisk — build, test, demo, bench, install.
+#
+#   make            build $(BUILD)/climrisk
+#   make test       unit + integration tests (one summary line at the end)
+#   make asan       the same tests under AddressSanitizer + UBSan (build-asan/)
+#   make demo       install what is missing, build, run the demo job end to end
+#   make bench      benchmarks (each prints a table)
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make format     clang-format every C file
+#
+# Libraries are found through pkg-config only. Flags use '=' (not ':=') so
+# that `make demo` on a fresh machine can install them before they are needed.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   ?= build
+CC      ?= cc
+
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+GIT_REV := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+PKGS      = netcdf hdf5 proj gdal libpq libcurl sqlite3 inih libmicrohttpd libcrypto zlib libpng
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+TEST_LIBS  = $(shell pkg-config --libs cmocka)
+
+OPT       ?= -O2
+WARN       = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
+DEFS       = -D_GNU_SOURCE -DCR_VERSION='"$(VERSION)"' -DCR_GIT_REV='"$(GIT_REV)"' \
+             -DCR_DATADIR='"$(PREFIX)/share/climrisk"'
+ifeq ($(SANITIZE),1)
+SAN        = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT        = -O1
+endif
+CFLAGS_ALL = $(WARN) $(OPT) -g -pthread $(DEFS) $(SAN) -I. -I$(BUILD)/gen $(PKG_CFLAGS) $(CFLAGS)
+LDFLAGS_ALL = -pthread $(SAN) $(LDFLAGS)
+LIBS_ALL   = $(PKG_LIBS) -lm
+
+MODULES  := core config ingest indicators scenarios sql tiles
+LIB_SRC  := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
+CLI_SRC  := $(wildcard cli/*.c)
+GEN_SRC  := $(BUILD)/gen/safran_grid_data.c
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/safran_grid_data.o
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TEST_SUPPORT := $(wildcard tests/unit/support/*.c)
+TEST_SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/obj/%.o)
+
+.PHONY: all test asan demo bench install uninstall clean format format-check unit deps
+
+all: $(BUILD)/climrisk
+
+$(BUILD)/climrisk: $(CLI_OBJ) $(BUILD)/libclimrisk.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(BUILD)/libclimrisk.a $(LIBS_ALL)
+
+$(BUILD)/libclimrisk.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
+
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Wno-missing-field-initializers -c -o $@ $<
+
+# The SAFRAN grid (8981 land points) is compiled into the binary so that no
+# run can pick up a different grid file by accident.
+$(GEN_SRC): ingest/data/grilleSafran_utile_drias2021.csv scripts/grid2c.awk
+	@mkdir -p $(dir $@)
+	awk -f scripts/grid2c.awk $< > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libclimrisk.a $(TEST_SUPPORT_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(TEST_SUPPORT_OBJ) $(BUILD)/libclimrisk.a $(LDFLAGS_ALL) $(LIBS_ALL) $(TEST_LIBS)
+
+unit: $(UNIT_BIN)
+
+test: all $(UNIT_BIN)
+	tests/run.sh $(BUILD)
+
+asan:
+	$(MAKE) BUILD=build-asan SANITIZE=1 test
+
+deps:
+	scripts/install-deps.sh
+
+demo:
+	scripts/install-deps.sh
+	$(MAKE) all
+	scripts/demo.sh $(BUILD)
+
+bench: all
+	bench/run.sh $(BUILD)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/climrisk
+	install -m 0755 $(BUILD)/climrisk $(DESTDIR)$(PREFIX)/bin/climrisk
+	cp -r scenarios sql config $(DESTDIR)$(PREFIX)/share/climrisk/
+	if [ -d web/dist ]; then cp -r web/dist $(DESTDIR)$(PREFIX)/share/climrisk/web; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/climrisk
+	rm -rf $(DESTDIR)$(PREFIX)/share/climrisk
+
+clean:
+	rm -rf build build-asan $(BUILD)
+
+C_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+
+format:
+	clang-format -i $(C_FILES)
+
+format-check:
+	clang-format --dry-run --Werror $(C_FILES)
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
