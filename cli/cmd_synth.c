@@ -25,7 +25,7 @@ static void usage(FILE *out)
             "  -s, --scenarios LIST       historical,rcp26,rcp45,rcp85\n"
             "  -y, --years A-B            years of every run (overrides the two below)\n"
             "      --historical-years A-B years of historical runs (default 1976-2005)\n"
-            "      --scenario-years A-B   years of RCP runs (default 2021-2100)\n"
+            "      --scenario-years A-B   years of RCP runs (default 2006-2100)\n"
             "  -V, --variables LIST       tasminAdjust,tasmaxAdjust,tasAdjust,prtotAdjust,prsnAdjust\n"
             "      --seed N               random seed (default 42)\n"
             "      --calendar NAME        standard (default), noleap or 360_day\n"

@@ -52,7 +52,7 @@ static const struct key_def schema[] = {
     LIST("synth", "scenarios", synth_scenarios, "historical,rcp45,rcp85", "experiments to generate: historical, rcp26, rcp45, rcp85"),
     LIST("synth", "variables", synth_variables, "tasminAdjust,tasmaxAdjust,tasAdjust,prtotAdjust,prsnAdjust", "DRIAS variables to generate"),
     RANGE("synth", "historical_years", synth_hist_first, synth_hist_last, "1976-2005", "years of the historical runs"),
-    RANGE("synth", "scenario_years", synth_scen_first, synth_scen_last, "2021-2100", "years of the scenario (RCP) runs"),
+    RANGE("synth", "scenario_years", synth_scen_first, synth_scen_last, "2006-2100", "years of the scenario (RCP) runs (DRIAS runs start in 2006)"),
     INT("synth", "seed", synth_seed, "42", 0, 2147483647, "random seed; the same seed gives the same files"),
     ENUM("synth", "calendar", synth_calendar, "standard", "standard|noleap|360_day", "calendar of the generated time axis"),
     INT("synth", "deflate", synth_deflate, "1", 0, 9, "deflate level of generated files (DRIAS uses 5; 1 is much faster)"),

@@ -11,8 +11,8 @@
  * grid, bilinearly interpolated, so neighbouring cells and consecutive days
  * are correlated). Precipitation uses a finer latent Gaussian field z: a
  * cell is wet when z exceeds the quantile of its monthly wet-day
- * probability, and the amount is a Weibull variate (shape < 1: skewed) drawn
- * from the same z, so storms are spatially coherent. Heavier tails in the
+ * probability, and the amount is a skewed variate (Weibull body, exponential
+ * tail) drawn from the same z, so storms are spatially coherent. Heavier tails in the
  * Cévennes and mountains, summer drying and winter wetting that grow with
  * warming, extremes +6 % per degC. Snowfall is the part of precipitation
  * falling with TG below ~1.5 degC (so prsn <= pr by construction).
@@ -344,10 +344,29 @@ struct cell_clim {
     float dtr;       /* mean diurnal range */
     float dtr_amp;   /* its seasonal half range (larger in summer) */
     float pwet[12];  /* wet-day probability per month */
-    float scale[12]; /* Weibull scale of wet-day amounts, mm/day */
-    float shape;     /* Weibull shape (< 1: skewed; smaller = heavier tail) */
+    float scale[12]; /* scale of wet-day amounts, mm/day */
+    float shape;     /* shape of wet-day amounts (< 1: skewed; smaller = heavier) */
     float summer_dry; /* share of the summer drying this cell gets */
 };
+
+/* Wet-day amount in units of the cell's scale, from e = -ln(u) with u
+ * uniform: a stretched exponential (Weibull, shape k < 1: many small and a
+ * few large amounts) below e = 1, continued linearly (an exponential tail,
+ * as a gamma distribution has) above, so that the maxima over millions of
+ * cell-days stay within observed French records instead of exploding. */
+static inline double wet_amount_unit(double e, double k)
+{
+    return e <= 1 ? pow(e, 1.0 / k) : 1 + (e - 1) / k;
+}
+
+/* Mean of wet_amount_unit for e ~ Exp(1), by quadrature. */
+static double wet_amount_mean(double k)
+{
+    double sum = 0, de = 0.005;
+    for (double e = de / 2; e < 40; e += de)
+        sum += wet_amount_unit(e, k) * exp(-e) * de;
+    return sum;
+}
 
 static double gauss2(double lon, double lat, double lon0, double lat0, double r)
 {
@@ -380,7 +399,7 @@ static void make_climatology(struct cell_clim *c, const struct cr_safran_point *
     double pwet_base = 0.33 + 0.15 * atlantic - 0.12 * med + 0.10 * mountain;
     c->shape = (float)(0.80 - 0.12 * cevennes - 0.06 * med - 0.04 * mountain);
     c->summer_dry = (float)(0.6 + 0.6 * med);
-    double gamma_k = tgamma(1 + 1 / c->shape);
+    double unit_mean = wet_amount_mean(c->shape);
     double pwet_sum = 0;
     for (int m = 0; m < 12; m++) {
         /* Winter-wet Atlantic and Mediterranean regimes; dry Mediterranean
@@ -394,7 +413,7 @@ static void make_climatology(struct cell_clim *c, const struct cr_safran_point *
     for (int m = 0; m < 12; m++) {
         double autumn = (m >= 8 && m <= 10) ? 1.0 : 0.0;
         double factor = 1 + autumn * (0.6 * cevennes + 0.3 * med) + (m >= 5 && m <= 7 ? 0.2 : 0);
-        c->scale[m] = (float)(mean_wet * factor / gamma_k);
+        c->scale[m] = (float)(mean_wet * factor / unit_mean);
     }
 }
 
@@ -658,7 +677,7 @@ static void generate_day(struct weather *w, const struct run_ctx *rc, struct cr_
             if (u < 1e-12)
                 u = 1e-12;
             double e = -log(u);
-            pr = c->scale[m] * pow(e, 1.0 / c->shape) * pf;
+            pr = c->scale[m] * wet_amount_unit(e, c->shape) * pf;
             pr *= 1 + extreme_gain * (e > 2.3 ? 1.0 : 0.3);
         }
         double tg = c->t0 + c->amp * season + rc->traits.bias + dT_day +

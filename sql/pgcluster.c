@@ -217,28 +217,31 @@ static int write_small(const char *path, const char *text, struct cr_err *err)
 }
 
 struct layout {
-    char dir[CR_PATH_MAX];
+    char dir[CR_PATH_MAX];  /* the cluster directory the user named */
+    char root[CR_PATH_MAX]; /* where the server's files live (dir, or a fallback) */
     char data[CR_PATH_MAX];
     char run[CR_PATH_MAX];
     char log[CR_PATH_MAX];
     char port_file[CR_PATH_MAX];
-    char datadir_file[CR_PATH_MAX];
+    char root_file[CR_PATH_MAX];
 };
 
+/* Derive every path from dir and the recorded server root. */
 static int make_layout(const char *dir, struct layout *l, struct cr_err *err)
 {
     memset(l, 0, sizeof *l);
     char *real = realpath(dir, NULL);
-    const char *base = real ? real : dir;
-    cr_strlcpy(l->dir, base, sizeof l->dir);
+    cr_strlcpy(l->dir, real ? real : dir, sizeof l->dir);
     free(real);
-    if (cr_path_join(l->run, sizeof l->run, l->dir, "run") ||
-        cr_path_join(l->log, sizeof l->log, l->dir, "postgres.log") ||
-        cr_path_join(l->port_file, sizeof l->port_file, l->dir, "port") ||
-        cr_path_join(l->datadir_file, sizeof l->datadir_file, l->dir, "datadir"))
+    if (cr_path_join(l->port_file, sizeof l->port_file, l->dir, "port") ||
+        cr_path_join(l->root_file, sizeof l->root_file, l->dir, "server-root"))
         return cr_err_set(err, CR_EUSAGE, "cluster directory path too long: '%s'", dir);
-    if (read_small(l->datadir_file, l->data, sizeof l->data) != 0 || !l->data[0])
-        cr_path_join(l->data, sizeof l->data, l->dir, "data");
+    if (read_small(l->root_file, l->root, sizeof l->root) != 0 || !l->root[0])
+        cr_strlcpy(l->root, l->dir, sizeof l->root);
+    if (cr_path_join(l->data, sizeof l->data, l->root, "data") ||
+        cr_path_join(l->run, sizeof l->run, l->root, "run") ||
+        cr_path_join(l->log, sizeof l->log, l->root, "postgres.log"))
+        return cr_err_set(err, CR_EUSAGE, "cluster directory path too long: '%s'", dir);
     return CR_OK;
 }
 
@@ -282,18 +285,21 @@ static int init_cluster(const struct layout *lin, const struct run_as *ra, const
     struct layout l = *lin;
     int rc;
     if (!user_can_reach(ra, l.dir)) {
-        /* The build tree sits where postgres may not go (e.g. under /root):
-         * keep the data in /var/tmp and remember where. */
+        /* The build tree sits where postgres may not go (e.g. under /root or
+         * a 0700 temporary directory): keep the server's files in /var/tmp
+         * and remember where. */
         char hex[CR_SHA256_HEX];
         cr_sha256_buf(l.dir, strlen(l.dir), hex, err);
-        snprintf(l.data, sizeof l.data, "/var/tmp/climrisk-pg-%.12s/data", hex);
-        char parent[CR_PATH_MAX];
-        cr_dirname(l.data, parent, sizeof parent);
-        if ((rc = cr_mkdir_p(parent, err)))
+        snprintf(l.root, sizeof l.root, "/var/tmp/climrisk-pg-%.16s", hex);
+        if ((rc = cr_mkdir_p(l.root, err)))
             return rc;
-        chmod(parent, 0755);
-        cr_warn("db: postgres cannot reach '%s'; the cluster's data goes to '%s'", l.dir, l.data);
-        if ((rc = write_small(l.datadir_file, l.data, err)))
+        chmod(l.root, 0755);
+        cr_warn("db: postgres cannot reach '%s'; the server's files go to '%s'", l.dir, l.root);
+        if ((rc = write_small(l.root_file, l.root, err)))
+            return rc;
+        char dir[CR_PATH_MAX];
+        cr_strlcpy(dir, l.dir, sizeof dir); /* make_layout clears l */
+        if ((rc = make_layout(dir, &l, err)))
             return rc;
     }
     if ((rc = cr_mkdir_p(l.data, err)) || (rc = chown_to(ra, l.data, err)))
@@ -480,13 +486,14 @@ int cr_pg_destroy(const char *dir, struct cr_err *err)
     struct layout l;
     if ((rc = make_layout(dir, &l, err)))
         return rc;
-    char *argv[] = {"/bin/rm", "-rf", l.data, l.run, NULL};
+    char *argv[] = {"/bin/rm", "-rf", l.data, l.run, l.log, NULL};
     struct run_as self = {0};
     if (run_prog(&self, argv, NULL) != 0)
         return cr_err_set(err, CR_EINTERNAL, "cannot remove %s", l.data);
+    if (strcmp(l.root, l.dir) != 0)
+        rmdir(l.root);
     unlink(l.port_file);
-    unlink(l.datadir_file);
-    unlink(l.log);
+    unlink(l.root_file);
     return CR_OK;
 }
 

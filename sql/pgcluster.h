@@ -9,8 +9,9 @@
  * demos, never for production (use [datamart] dsn or CLIMRISK_DSN for that).
  *
  * Layout of the cluster directory:
- *   data/ (or a path recorded in datadir, when postgres cannot reach data/)
- *   run/ (Unix socket), postgres.log, port */
+ *   port, and data/, run/ (Unix socket), postgres.log — the last three in
+ *   a /var/tmp directory recorded in server-root when postgres cannot reach
+ *   the cluster directory. */
 #ifndef CR_PGCLUSTER_H
 #define CR_PGCLUSTER_H
 

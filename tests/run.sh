@@ -21,7 +21,7 @@ run_one() { # name, command...
     local name=$1; shift
     # shellcheck disable=SC2053
     [[ $name == $pattern ]] || return 0
-    local log="$LOGDIR/$name.log" t0=$SECONDS rc
+    local log="$LOGDIR/${name//\//-}.log" t0=$SECONDS rc
     local tmp; tmp=$(mktemp -d "${TMPDIR:-/tmp}/climrisk-test.XXXXXX")
     TMPDIR="$tmp" "$@" >"$log" 2>&1; rc=$?
     rm -rf "$tmp"
@@ -48,5 +48,5 @@ for t in tests/integration/*.sh; do
     run_one "integration/$(basename "$t" .sh)" bash "$t"
 done
 echo
-echo "$pass passed, $fail failed${skip:+, $skip skipped}"
+if [ $skip -gt 0 ]; then echo "$pass passed, $fail failed, $skip skipped"; else echo "$pass passed, $fail failed"; fi
 [ $fail -eq 0 ] || { printf 'failed: %s\n' "${failed[*]}"; exit 1; }
