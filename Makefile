@@ -19,7 +19,7 @@ CC      ?= cc
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 GIT_REV := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
-PKGS      = netcdf hdf5 proj gdal libpq libcurl sqlite3 inih libmicrohttpd libcrypto zlib libpng
+PKGS      = netcdf hdf5 proj gdal libpq libcurl sqlite3 inih libmicrohttpd libcrypto zlib libpng json-c
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 TEST_LIBS  = $(shell pkg-config --libs cmocka)
@@ -36,7 +36,7 @@ CFLAGS_ALL = $(WARN) $(OPT) -g -pthread $(DEFS) $(SAN) -I. -I$(BUILD)/gen $(PKG_
 LDFLAGS_ALL = -pthread $(SAN) $(LDFLAGS)
 LIBS_ALL   = $(PKG_LIBS) -lm
 
-MODULES  := core config ingest indicators scenarios sql tiles
+MODULES  := core config ingest indicators scenarios sql tiles pipeline
 LIB_SRC  := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
 CLI_SRC  := $(wildcard cli/*.c)
 GEN_SRC  := $(BUILD)/gen/safran_grid_data.c

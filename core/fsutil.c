@@ -91,7 +91,8 @@ int cr_atomic_open(struct cr_atomic_file *af, const char *final_path, struct cr_
         return rc;
     af->fp = fopen(af->tmp_path, "wb");
     if (!af->fp)
-        return cr_err_set(err, CR_EINTERNAL, "cannot create '%s': %s (check the directory exists and is writable)",
+        return cr_err_set(err, CR_EINTERNAL,
+                          "cannot create '%s': %s (check the directory exists and is writable)",
                           af->tmp_path, strerror(errno));
     return CR_OK;
 }
