@@ -86,6 +86,14 @@ static void test_round_trip_every_calendar(void **state)
             assert_true(cr_cal_valid(cals[c], back));
             assert_int_equal(cr_cal_day_number(cals[c], back), n + k);
         }
+        /* far in the past too (found by fuzzing: year -5001) */
+        d.year = -5001;
+        n = cr_cal_day_number(cals[c], d);
+        for (int k = 0; k < 4000; k += 7) {
+            struct cr_date back = cr_cal_from_day_number(cals[c], n + k);
+            assert_true(cr_cal_valid(cals[c], back));
+            assert_int_equal(cr_cal_day_number(cals[c], back), n + k);
+        }
     }
 }
 
