@@ -354,6 +354,44 @@ static int finish_parse(struct parse_state *st, int rc, struct cr_err *err)
                       st->name, rc);
 }
 
+/* libinih reads lines of at most INI_MAX_LINE - 1 characters and silently
+ * parses the rest as a new line; refuse such lines instead of misreading
+ * them, naming the key they set. */
+static int check_line_lengths(const char *text, const char *name, struct cr_err *err)
+{
+    char section[64] = "";
+    int line = 1;
+    for (const char *p = text; *p; line++) {
+        const char *end = strchr(p, '\n');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        const char *q = p;
+        while (q < p + len && (*q == ' ' || *q == '\t'))
+            q++;
+        if (*q == '[') {
+            const char *close = memchr(q, ']', len - (size_t)(q - p));
+            size_t n = close ? (size_t)(close - q - 1) : 0;
+            if (n >= sizeof section)
+                n = sizeof section - 1;
+            memcpy(section, q + 1, n);
+            section[n] = '\0';
+        }
+        if (len >= CR_CONFIG_MAX_LINE) {
+            const char *eq = memchr(q, '=', len - (size_t)(q - p));
+            size_t klen = eq ? (size_t)(eq - q) : 0;
+            while (klen > 0 && (q[klen - 1] == ' ' || q[klen - 1] == '\t'))
+                klen--;
+            if (klen > 0 && klen < 64)
+                return cr_err_set(err, CR_EUSAGE,
+                                  "%s:%d: key '%.*s' in [%s]: line longer than %d characters", name,
+                                  line, (int)klen, q, section, CR_CONFIG_MAX_LINE - 1);
+            return cr_err_set(err, CR_EUSAGE, "%s:%d: line longer than %d characters", name, line,
+                              CR_CONFIG_MAX_LINE - 1);
+        }
+        p = end ? end + 1 : p + len;
+    }
+    return CR_OK;
+}
+
 int cr_config_load_string(struct cr_config *cfg, const char *text, const char *name,
                           const char *base_dir, struct cr_err *err)
 {
@@ -361,6 +399,8 @@ int cr_config_load_string(struct cr_config *cfg, const char *text, const char *n
     if (rc)
         return rc;
     cr_strlcpy(cfg->path, name, sizeof cfg->path);
+    if ((rc = check_line_lengths(text, name, err)))
+        return rc;
     struct parse_state st;
     memset(&st, 0, sizeof st);
     st.cfg = cfg;
@@ -372,26 +412,21 @@ int cr_config_load(struct cr_config *cfg, const char *path, struct cr_err *err)
 {
     char dir[CR_PATH_MAX];
     cr_dirname(path, dir, sizeof dir);
-    int rc = cr_config_defaults(cfg, dir, err);
-    if (rc)
-        return rc;
-    cr_strlcpy(cfg->path, path, sizeof cfg->path);
-    FILE *fp = fopen(path, "r");
-    if (!fp)
-        return cr_err_set(err, CR_EUSAGE,
-                          "cannot open config file '%s': %m (see config/README.md for the format)",
-                          path);
-    struct parse_state st;
-    memset(&st, 0, sizeof st);
-    st.cfg = cfg;
-    st.name = path;
-    rc = ini_parse_file(fp, on_key, &st);
-    int read_error = ferror(fp);
-    fclose(fp);
-    if (read_error)
-        return cr_err_set(err, CR_EUSAGE, "cannot read config file '%s' (is it a directory?)",
-                          path);
-    return finish_parse(&st, rc, err);
+    char *text = NULL;
+    int rc = CR_OK;
+    if (cr_is_dir(path))
+        rc = cr_err_set(err, CR_EUSAGE, "config file '%s' is a directory", path);
+    else if (cr_read_file(path, &text, NULL, err) != CR_OK)
+        rc = cr_err_prefix(err, "config file (see config/README.md for the format)");
+    if (rc) {
+        /* Leave cfg safe to free. */
+        struct cr_err ignored;
+        cr_config_defaults(cfg, dir, &ignored);
+        return CR_EUSAGE;
+    }
+    rc = cr_config_load_string(cfg, text, path, dir, err);
+    free(text);
+    return rc;
 }
 
 void cr_config_free(struct cr_config *cfg)
