@@ -422,7 +422,10 @@ int fetch_http_start(struct fetch_job *j, struct cr_err *err)
      * sent to hosts a redirect leads to (CURLOPT_UNRESTRICTED_AUTH off). */
     curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)(CURLAUTH_BASIC | CURLAUTH_DIGEST));
     if (j->offset > 0) {
-        curl_easy_setopt(e, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)j->offset);
+        /* CURLOPT_RANGE rather than RESUME_FROM: libcurl then hands us a 200
+         * answer from a server that ignores ranges, and we restart at 0 */
+        snprintf(j->range, sizeof j->range, "%lld-", j->offset);
+        curl_easy_setopt(e, CURLOPT_RANGE, j->range);
         const char *validator = NULL;
         if (pm.etag[0] && strncmp(pm.etag, "W/", 2) != 0)
             validator = pm.etag;
@@ -601,8 +604,11 @@ void fetch_http_done(struct fetch_job *j, CURLcode rc)
                            j->shown, j->where);
         return;
     }
-    snprintf(reason, sizeof reason, "%s%s%s", curl_easy_strerror(rc), j->errbuf[0] ? ": " : "",
-             j->errbuf);
+    int n = snprintf(reason, sizeof reason, "%s%s%s", curl_easy_strerror(rc),
+                     j->errbuf[0] ? ": " : "", j->errbuf);
+    if (j->total >= 0 && n > 0 && (size_t)n < sizeof reason)
+        snprintf(reason + n, sizeof reason - (size_t)n, " (at byte %lld of the %lld announced)",
+                 j->written, j->total);
     if (retryable_curl(rc)) {
         retry_later(j, reason);
         return;

@@ -38,6 +38,7 @@ struct fetch_job {
     CURL *easy;
     struct curl_slist *headers;
     char errbuf[CURL_ERROR_SIZE];
+    char range[48];          /* "<offset>-" */
     long long offset;        /* where this attempt started */
     long long attempt_bytes; /* body bytes kept by this attempt */
     int got_body;            /* first body byte seen: status checked */

@@ -17,7 +17,8 @@
  *   corrupt=1    flip the bits of the byte in the middle of the file
  *   lie=N        announce N bytes more than the file has (negative: fewer, and
  *                send only that many); the connection closes after the real end
- *   norange=1    ignore Range and always send the whole file (200)
+ *   norange=1    ignore Range and always send the whole file (200); unlike the
+ *                others, on every request
  * With --auth every request needs that Basic-auth user and password (401).
  * Every request is appended to the log as one line when it completes:
  *   GET /path?query range=<Range or -> user=<user or -> status=<code> end=ok|cut
@@ -295,7 +296,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     uint64_t a = 0, b = announced ? announced - 1 : 0;
     int ranged = 0;
     const char *if_range = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-Range");
-    if (!(faulty && query_ll(c, "norange", 0)) && parse_range(range_h, announced, &a, &b) == 0 &&
+    if (!query_ll(c, "norange", 0) && parse_range(range_h, announced, &a, &b) == 0 &&
         (!if_range || strcmp(if_range, etag) == 0 || strcmp(if_range, lastmod) == 0)) {
         if (a >= announced) {
             close(fd);
