@@ -24,15 +24,8 @@
 #include "calendar.h"
 
 /* Canonical variables. */
-enum cr_var {
-    CR_VAR_TASMIN,
-    CR_VAR_TASMAX,
-    CR_VAR_TAS,
-    CR_VAR_PR,
-    CR_VAR_PRSN,
-    CR_VAR_SNW,
-    CR_VAR_COUNT
-};
+enum cr_var { CR_VAR_TASMIN, CR_VAR_TASMAX, CR_VAR_TAS, CR_VAR_PR, CR_VAR_PRSN, CR_VAR_SNW,
+              CR_VAR_COUNT };
 
 /* "tasmin", "tasmax", "tas", "pr", "prsn", "snw" */
 const char *cr_var_name(enum cr_var v);
@@ -50,12 +43,12 @@ struct cr_series_info {
     enum cr_calendar calendar;
     struct cr_date first, last; /* coverage: first and last day with a time step */
     size_t ndays;               /* time steps read (after removing overlaps) */
-    size_t ny, nx;              /* spatial shape; a station set has ny = 1, nx = locations */
-    size_t ncells;              /* ny * nx; cells are numbered row-major over (y, x) */
-    char dim_names[2][64];      /* spatial dimension names as in the file ("y","x") */
-    char layout[64];            /* e.g. "time,y,x" or "location,time", as in the file */
-    char crs_name[64];          /* grid_mapping_name, or "latitude_longitude" */
-    int epsg;                   /* 0 when unknown */
+    size_t ny, nx;   /* spatial shape; a station set has ny = 1, nx = locations */
+    size_t ncells;   /* ny * nx; cells are numbered row-major over (y, x) */
+    char dim_names[2][64]; /* spatial dimension names as in the file ("y","x") */
+    char layout[64];       /* e.g. "time,y,x" or "location,time", as in the file */
+    char crs_name[64];     /* grid_mapping_name, or "latitude_longitude" */
+    int epsg;              /* 0 when unknown */
     size_t nfiles;
     size_t gaps;     /* missing days between files */
     size_t overlaps; /* days present in two files (the later file is skipped) */
