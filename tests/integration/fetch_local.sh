@@ -62,6 +62,13 @@ grep -q "day_tx.nc	model=MOHC-HadGEM2-ES_CLMcom-CCLM4-8-17	scenario=rcp85	variab
 "$CLIMRISK" fetch --manifest "$TMPDIR/resolved.tsv" --dry-run >"$TMPDIR/again.tsv" 2>"$TMPDIR/err" || fail "dry-run output does not parse"
 diff "$TMPDIR/resolved.tsv" "$TMPDIR/again.tsv" || fail "dry-run output is not stable"
 
+# The shipped example manifest parses, with what its comments promise.
+"$CLIMRISK" fetch --manifest "$SRC/config/example-manifest.tsv" --dry-run >"$TMPDIR/ex.tsv" 2>"$TMPDIR/err" ||
+    fail "config/example-manifest.tsv does not parse"
+[ "$(grep -vc '^#' "$TMPDIR/ex.tsv")" -eq 6 ] || fail "example manifest: expected 6 sources"
+grep -q "IPSL-WRF381P_rcp4.5_.*scenario=rcp45	variable=tasminAdjust" "$TMPDIR/ex.tsv" || fail "example: @base entry"
+grep -q "dodsC.*scenario=rcp85	variable=tasmin	kind=opendap" "$TMPDIR/ex.tsv" || fail "example: OPeNDAP entry"
+
 # 5. Wrong sha256 / size: exit 2 naming both values; nothing cached for it.
 zero=0000000000000000000000000000000000000000000000000000000000000000
 printf '%s sha256=%s\n' "$tx" $zero >"$TMPDIR/bad.tsv"
