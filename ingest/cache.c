@@ -41,8 +41,19 @@ static int same_key(const struct cr_cache_entry *a, const struct cr_cache_entry 
            strcmp(a->variable, b->variable) == 0 && strcmp(a->name, b->name) == 0;
 }
 
-int cr_cache_put(struct cr_cache *c, const struct cr_cache_entry *e, struct cr_err *err)
+static int same_entry(const struct cr_cache_entry *a, const struct cr_cache_entry *b)
 {
+    return same_key(a, b) && strcmp(a->period, b->period) == 0 && strcmp(a->kind, b->kind) == 0 &&
+           a->size == b->size && strcmp(a->sha256, b->sha256) == 0 &&
+           strcmp(a->source, b->source) == 0 && strcmp(a->stamp, b->stamp) == 0 &&
+           strcmp(a->rel, b->rel) == 0;
+}
+
+int cr_cache_put(struct cr_cache *c, const struct cr_cache_entry *e, int *changed,
+                 struct cr_err *err)
+{
+    if (changed)
+        *changed = 1;
     struct cr_cache_entry copy = *e;
     if (set_path(c, &copy) != 0)
         return cr_err_set(err, CR_EUSAGE, "cache path too long in %s", c->dir);
@@ -55,6 +66,8 @@ int cr_cache_put(struct cr_cache *c, const struct cr_cache_entry *e, struct cr_e
                               fields[i]);
     for (size_t i = 0; i < c->n; i++) {
         if (same_key(&c->e[i], &copy)) {
+            if (changed)
+                *changed = !same_entry(&c->e[i], &copy);
             c->e[i] = copy;
             return CR_OK;
         }
@@ -151,7 +164,7 @@ int cr_cache_load(struct cr_cache *c, const char *dir, struct cr_err *err)
                                 "fix or delete the line and rerun climrisk fetch",
                                 path, lineno, NCOLS);
             else
-                rc = cr_cache_put(c, &e, err);
+                rc = cr_cache_put(c, &e, NULL, err);
         }
         p = nl ? nl + 1 : p + strlen(p);
     }

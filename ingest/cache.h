@@ -51,8 +51,10 @@ void cr_cache_free(struct cr_cache *c);
 int cr_cache_save(const struct cr_cache *c, struct cr_err *err);
 
 /* Add or replace the entry with the same model, scenario, variable and name
- * (e->rel must be set; path is computed). */
-int cr_cache_put(struct cr_cache *c, const struct cr_cache_entry *e, struct cr_err *err);
+ * (e->rel must be set; path is computed). *changed (may be NULL) tells
+ * whether the index differs from before, i.e. needs saving. */
+int cr_cache_put(struct cr_cache *c, const struct cr_cache_entry *e, int *changed,
+                 struct cr_err *err);
 
 /* Entry fetched earlier from this source (redacted URL or path) under this
  * name, or NULL. */

@@ -101,7 +101,7 @@ static const char *source_of(const struct fetch_job *j)
 
 /* Record a cached object for job j in the index and the link tree. */
 static int record(struct fetch_job *j, const char *sha, long long size, const char *rel,
-                  const char *stamp, struct cr_err *err)
+                  const char *stamp, int save_now, struct cr_err *err)
 {
     struct fetch_engine *eng = j->eng;
     const struct cr_manifest_entry *me = j->me;
@@ -118,15 +118,20 @@ static int record(struct fetch_job *j, const char *sha, long long size, const ch
     cr_strlcpy(ce.source, source_of(j), sizeof ce.source);
     cr_strlcpy(ce.stamp, stamp, sizeof ce.stamp);
     cr_strlcpy(ce.rel, rel, sizeof ce.rel);
-    int rc = cr_cache_put(&eng->cache, &ce, err);
+    int changed = 0;
+    int rc = cr_cache_put(&eng->cache, &ce, &changed, err);
     if (rc == CR_OK) {
         const struct cr_cache_entry *put = cr_cache_find_source(&eng->cache, ce.source, ce.name);
         rc = put ? cr_cache_link(&eng->cache, put, err) : CR_OK;
         if (put)
             cr_strlcpy(j->res->path, put->path, sizeof j->res->path);
     }
-    if (rc == CR_OK)
+    /* Published files are indexed at once (a killed run keeps them); the
+     * many lookups of a rerun are saved together (see cr_fetch_run). */
+    if (rc == CR_OK && changed && save_now)
         rc = cr_cache_save(&eng->cache, err);
+    else if (changed)
+        eng->dirty = 1;
     j->res->size = size;
     cr_strlcpy(j->res->sha256, sha, sizeof j->res->sha256);
     return rc;
@@ -200,7 +205,7 @@ void fetch_job_finish(struct fetch_job *j, enum cr_fetch_outcome outcome)
     if (j->meta[0])
         unlink(j->meta);
     if (rc == CR_OK)
-        rc = record(j, hex, size, rel, outcome == CR_FETCH_COPIED ? j->stamp : "", &err);
+        rc = record(j, hex, size, rel, outcome == CR_FETCH_COPIED ? j->stamp : "", 1, &err);
     if (rc != CR_OK) {
         fetch_job_fail(j, rc, "%s: %s", j->shown, err.msg);
         return;
@@ -258,7 +263,7 @@ static int try_cache(struct fetch_job *j)
         cr_path_join(obj, sizeof obj, eng->o->cache_dir, rel) != 0 || !object_ok(j, obj, size, sha))
         return 0;
     struct cr_err err;
-    if (record(j, sha, cr_file_size(obj), rel, stamp, &err) != CR_OK) {
+    if (record(j, sha, cr_file_size(obj), rel, stamp, 0, &err) != CR_OK) {
         fetch_job_fail(j, err.code, "%s", err.msg);
         return 1;
     }
@@ -291,7 +296,7 @@ static void opendap_job(struct fetch_job *j)
         }
     }
     struct cr_err err;
-    if (record(j, "", -1, j->shown, "", &err) != CR_OK) {
+    if (record(j, "", -1, j->shown, "", 0, &err) != CR_OK) {
         fetch_job_fail(j, err.code, "%s", err.msg);
         return;
     }
@@ -629,6 +634,17 @@ int cr_fetch_run(const struct cr_manifest *m, const struct cr_fetch_opts *o,
             try_cache(j);
     }
     run_loop(&eng);
+    if (eng.dirty) {
+        struct cr_err e2;
+        if (cr_cache_save(&eng.cache, &e2) != CR_OK) {
+            cr_error("fetch: %s", e2.msg);
+            if (severity(CR_EINTERNAL) > severity(eng.worst)) {
+                eng.worst = CR_EINTERNAL;
+                cr_err_set(&eng.first, CR_EINTERNAL, "%s", e2.msg);
+            }
+            eng.nfailed++;
+        }
+    }
 
     for (size_t i = 0; i < eng.njobs; i++)
         fetch_part_close(&eng.jobs[i]);

@@ -71,6 +71,7 @@ struct fetch_engine {
     struct cr_fetch_report *rep;
     long long bytes_done;
     unsigned rng; /* jitter of retry delays */
+    int dirty;    /* index changed and not saved yet */
     int worst;
     size_t nfailed;
     struct cr_err first;

@@ -251,7 +251,11 @@ static void put(struct cr_cache *c, const char *scen, const char *var, const cha
     snprintf(e.name, sizeof e.name, "%s_%s_%s.nc", var, scen, period);
     snprintf(e.source, sizeof e.source, "https://h/%s", e.name);
     assert_int_equal(cr_cache_object_rel(e.sha256, e.name, e.rel, sizeof e.rel), 0);
-    assert_int_equal(cr_cache_put(c, &e, &err), CR_OK);
+    int changed = 0;
+    assert_int_equal(cr_cache_put(c, &e, &changed, &err), CR_OK);
+    assert_int_equal(changed, 1);
+    assert_int_equal(cr_cache_put(c, &e, &changed, &err), CR_OK); /* the same again */
+    assert_int_equal(changed, 0);
 }
 
 static void test_cache_index(void **state)
