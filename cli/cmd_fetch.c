@@ -87,7 +87,12 @@ static void on_progress(void *user, const struct cr_fetch_progress *p)
              p->files_total, p->files_failed ? " (some failed)" : "", (double)p->bytes_done / 1e6,
              (double)p->bytes_total / 1e6, rate / 1e6, p->active, eta);
     if (v->tty) {
-        fprintf(stderr, "\r%-100.100s%s", line, final ? "\n" : "");
+        /* Leave the cursor at column 0 so that a log line written meanwhile
+         * replaces the bar instead of following it; clear it at the end. */
+        if (final)
+            fprintf(stderr, "\r\033[K");
+        else
+            fprintf(stderr, "\r%.160s\033[K\r", line);
         fflush(stderr);
     } else {
         cr_info("%s", line);
