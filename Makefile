@@ -54,7 +54,7 @@ FUZZ_SECONDS ?= 60
 TEST_SUPPORT := $(wildcard tests/unit/support/*.c)
 TEST_SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all test asan demo bench install uninstall clean format format-check unit deps fuzz fuzz-run
+.PHONY: valgrind all test asan demo bench install uninstall clean format format-check unit deps fuzz fuzz-run
 
 all: $(BUILD)/climrisk
 
@@ -108,6 +108,17 @@ endif
 
 test: all $(UNIT_BIN) $(FUZZ_BIN)
 	tests/run.sh $(BUILD)
+
+# Unit tests under valgrind memcheck: no errors, no definite/indirect leaks.
+# (test_synth takes about ten minutes there.)
+VALGRIND_TESTS ?= $(UNIT_BIN)
+valgrind: $(UNIT_BIN)
+	@for t in $(VALGRIND_TESTS); do \
+	    printf '%-40s ' "$$t"; \
+	    valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
+	        --errors-for-leak-kinds=definite,indirect --error-exitcode=9 $$t >$$t.valgrind.log 2>&1 \
+	        && echo ok || { echo "FAILED (see $$t.valgrind.log)"; exit 1; }; \
+	done
 
 fuzz:
 	$(MAKE) BUILD=build-fuzz CC=clang SANITIZE=fuzz fuzz-run

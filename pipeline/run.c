@@ -396,7 +396,11 @@ int cr_run(const struct cr_config *cfg, const struct cr_run_opts *opts, struct c
     cr_path_join(r.ctx.data_dir, sizeof r.ctx.data_dir, cfg->workdir, "data");
     if ((rc = cr_mkdir_p(r.ctx.data_dir, err)))
         goto out;
-    cr_remove_stale_parts(r.ctx.data_dir);
+    /* A whole run holds the lock exclusively: every part file is a leftover
+     * of a killed run. */
+    int removed = cr_remove_parts(r.ctx.data_dir, !partial);
+    if (removed)
+        cr_info("run: removed %d unfinished file(s) of an interrupted run", removed);
 
     if (opts->dry_run) {
         if ((rc = cr_state_open(&r.ctx.state, r.state_path, err)))

@@ -1,10 +1,14 @@
 /* state.c — the incremental-run state in SQLite; see state.h. */
 #include "state.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "../core/strutil.h"
 
@@ -14,8 +18,6 @@ struct cr_state {
 };
 
 static const char *schema_sql =
-    "PRAGMA journal_mode = WAL;"
-    "PRAGMA synchronous = NORMAL;"
     "CREATE TABLE IF NOT EXISTS file_hash ("
     "  path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, inode INTEGER, sha256 TEXT);"
     "CREATE TABLE IF NOT EXISTS item ("
@@ -46,8 +48,25 @@ int cr_state_open(struct cr_state **out, const char *path, struct cr_err *err)
     }
     /* Parallel `run --task` processes share the state: wait for each other. */
     sqlite3_busy_timeout(st->db, 60000);
+    /* The switch to WAL needs the database to itself and SQLite answers
+     * "busy" at once instead of waiting, so processes opening the state at
+     * the same moment (parallel run --task) take turns on a file lock. */
+    char lock_path[4200];
+    snprintf(lock_path, sizeof lock_path, "%s.init-lock", path);
+    int lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (lock_fd >= 0)
+        flock(lock_fd, LOCK_EX);
     char *msg = NULL;
-    if (sqlite3_exec(st->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK) {
+    int rc0 = sqlite3_exec(st->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+    if (rc0 == SQLITE_OK)
+        rc0 = sqlite3_exec(st->db, "BEGIN EXCLUSIVE", NULL, NULL, &msg);
+    if (rc0 == SQLITE_OK && sqlite3_exec(st->db, schema_sql, NULL, NULL, &msg) == SQLITE_OK)
+        rc0 = sqlite3_exec(st->db, "COMMIT", NULL, NULL, &msg);
+    else if (rc0 == SQLITE_OK)
+        rc0 = SQLITE_ERROR;
+    if (lock_fd >= 0)
+        close(lock_fd); /* releases the flock */
+    if (rc0 != SQLITE_OK) {
         int rc = cr_err_set(err, CR_EINTERNAL,
                             "run state %s is not usable (%s); delete it to start afresh", path,
                             msg ? msg : "?");
@@ -55,6 +74,7 @@ int cr_state_open(struct cr_state **out, const char *path, struct cr_err *err)
         cr_state_close(st);
         return rc;
     }
+    sqlite3_exec(st->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
     *out = st;
     return CR_OK;
 }

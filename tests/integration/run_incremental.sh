@@ -77,6 +77,23 @@ kill -9 -- -"$pid" 2>/dev/null; wait "$pid" 2>/dev/null
 ls "$W2"/data/ | grep -q '\.part-' && fail "temporary files left after resume"
 [ "$(hashes "$W2")" = "$(hashes "$W3")" ] || fail "resumed run differs from a clean run"
 
+# SIGTERM in the middle: exit 130, report "interrupted", no temporary file
+# left, and the rerun completes with the clean run's files.
+W5="$TMPDIR/w5"
+write_cfg "$W5" 5 "A_B, C_D"
+setsid "$CLIMRISK" run "$cfg" 2>"$TMPDIR/log8" &
+pid=$!
+for _ in $(seq 1 200); do
+    ls "$W5"/data/*.part-* >/dev/null 2>&1 && break
+    sleep 0.05
+done
+kill -TERM -- -"$pid"; wait "$pid"; rc=$?
+[ $rc -eq 130 ] || { cat "$TMPDIR/log8"; fail "SIGTERM: exit $rc, expected 130"; }
+ls "$W5"/data/ | grep -q '\.part-' && fail "temporary files left after SIGTERM"
+grep -q '"status":"interrupted"' <(tr -d ' \n' <"$W5/run/report.json") || fail "report after SIGTERM"
+"$CLIMRISK" run "$cfg" 2>/dev/null || fail "rerun after SIGTERM"
+[ "$(hashes "$W5")" = "$(hashes "$W3")" ] || fail "run after SIGTERM differs from a clean run"
+
 # Tasks run as separate parallel processes give the same result as one run.
 W4="$TMPDIR/w4"
 write_cfg "$W4" 5 "A_B, C_D"
