@@ -127,6 +127,9 @@ static int parse_line(struct cr_cache_entry *e, char *line)
         return -1;
     if (strcmp(e->kind, "file") != 0 && strcmp(e->kind, "opendap") != 0)
         return -1;
+    if (strchr(e->name, '/') || strcmp(e->name, "..") == 0 || strchr(e->model, '/') ||
+        strchr(e->variable, '/'))
+        return -1; /* would place links outside by-sim/ */
     if (strcmp(e->kind, "file") == 0 && (strlen(e->sha256) != 64 || e->size < 0))
         return -1;
     return e->model[0] && e->scenario[0] && e->variable[0] && e->name[0] && e->rel[0] ? 0 : -1;

@@ -383,6 +383,11 @@ static int add_source(const struct ctx *c, const char *src, const struct fields 
                         "write one line per file (or add name=)",
                         shown);
         }
+        if (strchr(e->name, '/') || strcmp(e->name, ".") == 0 || strcmp(e->name, "..") == 0)
+            return fail(c,
+                        "the file name at the end of the URL decodes to '%s', which is not a "
+                        "plain file name; add name=",
+                        e->name);
         if (e->kind == CR_SRC_OPENDAP && (f->sha256[0] || f->size >= 0))
             return fail(c, "sha256= and size= do not apply to an OPeNDAP source (nothing is "
                            "downloaded); use kind=http to download the file instead");

@@ -216,6 +216,8 @@ static void test_manifest_errors(void **state)
     expect_error("https://u:pw@h/thredds/dodsC/x.nc model=A_B scenario=rcp45 variable=v\n",
                  "an OPeNDAP URL cannot carry credentials");
     expect_error("https://h/x.nc kind=file\n", "kind=file on a URL");
+    expect_error("https://h/..%2F..%2Fetc.nc model=A_B scenario=rcp45 variable=v\n",
+                 "decodes to '../../etc.nc', which is not a plain file name");
     /* the same URL twice with different fields; the message must not leak
      * the password written in the URL */
     expect_error("https://u:pw@h/x.nc model=A_B scenario=rcp45 variable=v\n"
