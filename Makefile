@@ -86,6 +86,14 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libclimrisk.a $(TEST_SUPPORT_OBJ)
 
 unit: $(UNIT_BIN)
 
+# Test tools (tests/tools/*.c): standalone programs the integration tests
+# run, such as the fault-injecting HTTP server.
+TOOL_BIN := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(wildcard tests/tools/*.c))
+$(BUILD)/tests/tools/%: tests/tools/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(LDFLAGS_ALL) $(shell pkg-config --libs libmicrohttpd)
+test: $(TOOL_BIN)
+
 # Fuzz targets: with libFuzzer under `make fuzz`, else with fuzz/replay.c so
 # that `make test` replays the corpus (regressions stay fixed).
 ifeq ($(SANITIZE),fuzz)

@@ -15,6 +15,7 @@
 
 static const struct cli_command commands[] = {
     {"synth", cmd_synth, "generate realistic DRIAS-format NetCDF projections"},
+    {"fetch", cmd_fetch, "download and verify the files of a manifest into the local cache"},
     {"inspect", cmd_inspect, "show what a NetCDF file holds and how climrisk reads it"},
     {"db", cmd_db, "private PostgreSQL/PostGIS server: start, stop, status, psql"},
     {"config", cmd_config, "check a config file, print it, or list every key"},
