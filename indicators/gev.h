@@ -6,9 +6,11 @@
  * converge on so few values). Formulas: sample L-moments from unbiased
  * probability-weighted moments; GEV shape by Hosking's rational
  * approximation k = 7.8590 c + 2.9554 c^2, c = 2/(3 + t3) - ln 2/ln 3
- * (Hosking, Wallis & Wood 1985; Hosking & Wallis 1997 eq. A.55), which is
- * accurate to 9e-4 in k for -0.5 <= t3 <= 0.5. Hosking's k is the negative
- * of the usual GEV shape xi (k = scipy's c). */
+ * (Hosking, Wallis & Wood 1985), refined by Newton steps on the exact
+ * relation t3 = 2 (1 - 3^-k)/(1 - 2^-k) - 3 so the fitted distribution has
+ * exactly the sample's L-moments (as Hosking's PELGEV, lmomco and
+ * lmoments3 aim for). Hosking's k is the negative of the usual GEV shape
+ * xi (k = scipy's c). */
 #ifndef CR_GEV_H
 #define CR_GEV_H
 
