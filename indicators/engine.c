@@ -9,6 +9,15 @@
  * end of a period whether its value is defined. */
 #include "engine.h"
 
+/* The per-cell loops are written to be vectorised: -O3 turns on GCC's full
+ * vectoriser, and without trapping math (this code never reads FP
+ * exceptions; NaN is data here, not an error) the selects on NaN inputs
+ * become blends instead of branches, and sqrtf needs no errno path. That
+ * halves the cost per cell-day (bench/indicators.sh). */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("O3", "no-trapping-math", "no-math-errno")
+#endif
+
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -124,9 +133,18 @@ struct cr_engine {
     double *ps_sum;
     float *swe, *swe_max;
 
-    double *sinlat, *coslat, *tanlat; /* for Ra */
-    float *ra[367];                   /* Ra by day of year, filled on first use */
-    float *tgbuf, *psbuf, *nanbuf, *out;
+    double *sinlat, *coslat, *tanlat; /* for Ra, grid order */
+    float *ra[367];                   /* Ra by day of year, grid order, filled on first use */
+    float *tgbuf, *psbuf, *nanbuf, *out, *outfull, *rabuf;
+
+    /* Active cells: those that have had a value. The per-cell state is kept
+     * for them only, packed (index j < na, grid cell perm[j]); each day's
+     * inputs are gathered into gin. Sea cells (half of the SAFRAN array)
+     * thus cost one NaN test a day. */
+    size_t na, ninactive;
+    size_t *perm, *inactive;
+    float *gin[CR_IN_COUNT];
+    double *lat;
 
     void *allocs[96];
     int nallocs;
@@ -290,24 +308,35 @@ int cr_engine_new(struct cr_engine **out, const struct cr_engine_opts *o, enum c
     }
     e->nanbuf = grab(e, 4, &fail);
     e->out = grab(e, 4, &fail);
+    e->outfull = grab(e, 4, &fail);
+    e->perm = grab(e, sizeof(size_t), &fail);
+    e->inactive = grab(e, sizeof(size_t), &fail);
+    for (int k = 0; k < CR_IN_COUNT; k++)
+        if (o->have[k])
+            e->gin[k] = grab(e, 4, &fail);
+    if (e->g_wd)
+        e->rabuf = grab(e, 4, &fail);
+    if (e->g_hug || e->g_wd)
+        e->lat = grab(e, 8, &fail);
     if (fail) {
         cr_engine_free(e);
         return cr_err_set(err, CR_EINTERNAL, "out of memory for the indicator state of %zu cells",
                           ncells);
     }
-    for (size_t i = 0; i < ncells; i++)
+    for (size_t i = 0; i < ncells; i++) {
         e->nanbuf[i] = NAN;
+        e->outfull[i] = NAN;
+        e->inactive[i] = i;
+    }
+    e->ninactive = ncells;
+    e->na = 0;
     if (e->g_hug || e->g_wd) {
         for (size_t i = 0; i < ncells; i++) {
             double phi = lat[i] * 3.14159265358979323846 / 180.0;
+            e->lat[i] = lat[i];
             e->sinlat[i] = sin(phi);
             e->coslat[i] = cos(phi);
             e->tanlat[i] = tan(phi);
-            /* Huglin (1978) latitude coefficient, xclim "smoothed" form,
-             * clamped at 50 degrees instead of NaN. */
-            double f = (fabs(lat[i]) - 40.0) / 10.0;
-            f = f < 0 ? 0 : f > 1 ? 1 : f;
-            e->hug_k[i] = (float)(1.0 + 0.06 * f);
         }
     }
     if (e->g_pr)
@@ -423,9 +452,10 @@ static inline float nz(float x)
 
 static void day_tx(struct cr_engine *e, const float *restrict tx)
 {
+    size_t n = e->na;
     int32_t *restrict miss = e->tx_miss, *restrict su = e->su, *restrict t35 = e->tx35;
     float *restrict txx = e->txx;
-    for (size_t c = 0; c < e->n; c++) {
+    for (size_t c = 0; c < n; c++) {
         float x = tx[c];
         miss[c] += isnan(x);
         su[c] += x > 25.0f;
@@ -436,8 +466,9 @@ static void day_tx(struct cr_engine *e, const float *restrict tx)
 
 static void day_tn(struct cr_engine *e, const float *restrict tn, int in_sep, int in_aprmay)
 {
+    size_t n = e->na;
     int32_t *restrict miss = e->tn_miss, *restrict tr = e->tr, *restrict fd = e->fd;
-    for (size_t c = 0; c < e->n; c++) {
+    for (size_t c = 0; c < n; c++) {
         float x = tn[c];
         miss[c] += isnan(x);
         tr[c] += x > 20.0f;
@@ -446,14 +477,14 @@ static void day_tn(struct cr_engine *e, const float *restrict tn, int in_sep, in
     if (in_sep) {
         int32_t *restrict cm = e->cni_miss;
         double *restrict cs = e->cni_sum;
-        for (size_t c = 0; c < e->n; c++) {
+        for (size_t c = 0; c < n; c++) {
             cm[c] += isnan(tn[c]);
             cs[c] += nz(tn[c]);
         }
     }
     if (in_aprmay) {
         int32_t *restrict sm = e->sf_miss, *restrict sf = e->sf;
-        for (size_t c = 0; c < e->n; c++) {
+        for (size_t c = 0; c < n; c++) {
             sm[c] += isnan(tn[c]);
             sf[c] += tn[c] < 0.0f;
         }
@@ -463,7 +494,7 @@ static void day_tn(struct cr_engine *e, const float *restrict tn, int in_sep, in
 static void day_tg(struct cr_engine *e, const float *restrict tg, const float *restrict tx, int doy,
                    int second_half, int in_aprsep, int in_aproct)
 {
-    size_t n = e->n;
+    size_t n = e->na;
     int32_t *restrict miss = e->tg_miss;
     double *restrict sum = e->tg_sum, *restrict gdd = e->gdd5;
     for (size_t c = 0; c < n; c++) {
@@ -526,15 +557,16 @@ static void day_tg(struct cr_engine *e, const float *restrict tg, const float *r
 static void day_wd(struct cr_engine *e, const float *restrict ra, const float *restrict tn,
                    const float *restrict tx, const float *restrict tg, const float *restrict pr)
 {
+    size_t n = e->na;
     int32_t *restrict wm = e->wd_miss;
     double *restrict ws = e->wd_sum;
-    for (size_t c = 0; c < e->n; c++) {
+    for (size_t c = 0; c < n; c++) {
         float dtr = tx[c] - tn[c];
         float pet = 0.0023f * (ra[c] * 0.4f) * (tg[c] + 17.8f) * sqrtf(dtr > 0.0f ? dtr : 0.0f);
         pet = pet > 0.0f ? pet : 0.0f;
         float v = pet - pr[c];
         /* NaN if any input is: dtr, tg or pr carries it */
-        int m = isnan(dtr) || isnan(tg[c]) || isnan(pr[c]);
+        int m = isnan(dtr) | isnan(tg[c]) | isnan(pr[c]);
         wm[c] += m;
         ws[c] += m ? 0.0f : v;
     }
@@ -542,7 +574,7 @@ static void day_wd(struct cr_engine *e, const float *restrict ra, const float *r
 
 static void day_pr(struct cr_engine *e, const float *restrict pr, int slot)
 {
-    size_t n = e->n;
+    size_t n = e->na;
     int32_t *restrict miss = e->pr_miss, *restrict r20 = e->r20;
     float *restrict rx1 = e->rx1;
     double *restrict tot = e->prcptot;
@@ -577,7 +609,7 @@ static void day_pr(struct cr_engine *e, const float *restrict pr, int slot)
 
 static void day_snow(struct cr_engine *e, const float *restrict s, const float *restrict tg)
 {
-    size_t n = e->n;
+    size_t n = e->na;
     float f = (float)e->o.snow_melt_factor, cover = (float)e->o.snow_cover_threshold;
     int32_t *restrict pm = e->ps_miss, *restrict sm = e->snow_miss, *restrict sd = e->snow_days;
     double *restrict ps = e->ps_sum;
@@ -610,15 +642,22 @@ static int too_many(const struct cr_engine *e, int32_t miss, int expected)
     return (double)miss > e->o.max_missing_fraction * expected;
 }
 
+/* Scatter the packed values of e->out to the grid (NaN off the active
+ * cells) and hand them out. */
 static int emit_one(struct cr_engine *e, enum cr_ind id, int year, cr_engine_emit_fn emit,
                     void *user, struct cr_err *err)
 {
-    return emit ? emit(user, id, year, e->out, err) : CR_OK;
+    if (!emit)
+        return CR_OK;
+    const size_t *perm = e->perm;
+    for (size_t j = 0; j < e->na; j++)
+        e->outfull[perm[j]] = e->out[j];
+    return emit(user, id, year, e->outfull, err);
 }
 
 static int close_year(struct cr_engine *e, cr_engine_emit_fn emit, void *user, struct cr_err *err)
 {
-    size_t n = e->n;
+    size_t n = e->na;
     float *o = e->out;
     int y = e->year, rc = CR_OK;
     unsigned long c = e->computes;
@@ -739,7 +778,7 @@ static int close_year(struct cr_engine *e, cr_engine_emit_fn emit, void *user, s
 
 static int close_snow(struct cr_engine *e, cr_engine_emit_fn emit, void *user, struct cr_err *err)
 {
-    size_t n = e->n;
+    size_t n = e->na;
     float *o = e->out;
     int rc = CR_OK, y = e->snow_year, nd = e->nd_snow;
     unsigned long c = e->computes;
@@ -767,11 +806,47 @@ static int close_snow(struct cr_engine *e, cr_engine_emit_fn emit, void *user, s
 
 /* ---- feeding ------------------------------------------------------------- */
 
-static int one_day(struct cr_engine *e, struct cr_date d, const float *tn, const float *tx,
-                   const float *tg, const float *pr, const float *ps, cr_engine_emit_fn emit,
-                   void *user, struct cr_err *err)
+/* A cell gets its first value today: give it a packed slot whose
+ * counters say that every earlier day of the open periods was missing. */
+static void activate(struct cr_engine *e, size_t cell)
 {
-    size_t n = e->n;
+    size_t j = e->na++;
+    e->perm[j] = cell;
+    if (e->tn_miss) {
+        e->tn_miss[j] = e->nd_year;
+        e->cni_miss[j] = e->nd_sep;
+        e->sf_miss[j] = e->nd_aprmay;
+    }
+    if (e->tx_miss)
+        e->tx_miss[j] = e->nd_year;
+    if (e->tg_miss) {
+        e->tg_miss[j] = e->nd_year;
+        e->hug_miss[j] = e->nd_aprsep;
+        e->wink_miss[j] = e->nd_aproct;
+        if (e->lat) {
+            /* Huglin (1978) latitude coefficient, xclim "smoothed" form,
+             * clamped at 50 degrees instead of NaN. */
+            double f = (fabs(e->lat[cell]) - 40.0) / 10.0;
+            f = f < 0 ? 0 : f > 1 ? 1 : f;
+            e->hug_k[j] = (float)(1.0 + 0.06 * f);
+        }
+    }
+    if (e->wd_miss)
+        e->wd_miss[j] = e->nd_junaug;
+    if (e->pr_miss) {
+        e->pr_miss[j] = e->nd_year;
+        for (int k = 0; k < 4; k++)
+            e->ring[k][j] = NAN;
+    }
+    if (e->ps_miss) {
+        e->ps_miss[j] = e->nd_snow;
+        e->snow_miss[j] = e->nd_snow;
+    }
+}
+
+static int one_day(struct cr_engine *e, struct cr_date d, const float *const full[CR_IN_COUNT],
+                   cr_engine_emit_fn emit, void *user, struct cr_err *err)
+{
     int m = d.month;
     int doy = cr_cal_doy(e->cal, d);
     int last_of_month = d.day == cr_cal_days_in_month(e->cal, d.year, m);
@@ -783,7 +858,23 @@ static int one_day(struct cr_engine *e, struct cr_date d, const float *tn, const
         e->snow_year = d.year;
     }
     if (m == 7 && d.day == 1 && e->g_gsl)
-        memset(e->gsl_run, 0, n); /* the end spell is searched from 1 July */
+        memset(e->gsl_run, 0, e->n); /* the end spell is searched from 1 July */
+
+    /* Cells with a first value today join the active set. */
+    if (e->ninactive) {
+        size_t w = 0;
+        for (size_t i = 0; i < e->ninactive; i++) {
+            size_t c = e->inactive[i];
+            int any = 0;
+            for (int k = 0; k < CR_IN_COUNT && !any; k++)
+                any = full[k] && !isnan(full[k][c]);
+            if (any)
+                activate(e, c);
+            else
+                e->inactive[w++] = c;
+        }
+        e->ninactive = w;
+    }
     e->nd_year++;
     e->nd_aprsep += in_aprsep;
     e->nd_aproct += in_aproct;
@@ -791,6 +882,21 @@ static int one_day(struct cr_engine *e, struct cr_date d, const float *tn, const
     e->nd_aprmay += in_aprmay;
     e->nd_junaug += in_junaug;
     e->nd_snow++;
+
+    size_t n = e->na;
+    const size_t *perm = e->perm;
+    const float *in[CR_IN_COUNT] = {NULL};
+    for (int k = 0; k < CR_IN_COUNT; k++) {
+        if (!full[k])
+            continue;
+        float *restrict g = e->gin[k];
+        const float *restrict f = full[k];
+        for (size_t j = 0; j < n; j++)
+            g[j] = f[perm[j]];
+        in[k] = g;
+    }
+    const float *tn = in[CR_IN_TN], *tx = in[CR_IN_TX], *tg = in[CR_IN_TG], *pr = in[CR_IN_PR],
+                *ps = in[CR_IN_PS];
 
     /* TG falls back on (TN + TX) / 2. */
     if (e->tgbuf && !tg && tn && tx) {
@@ -808,7 +914,9 @@ static int one_day(struct cr_engine *e, struct cr_date d, const float *tn, const
         const float *ra = ra_of_day(e, d, doy);
         if (!ra)
             return cr_err_set(err, CR_EINTERNAL, "out of memory");
-        day_wd(e, ra, tn, tx, tg, pr);
+        for (size_t j = 0; j < n; j++)
+            e->rabuf[j] = ra[perm[j]];
+        day_wd(e, e->rabuf, tn, tx, tg, pr);
     }
     if (e->g_pr)
         day_pr(e, pr, (int)(e->fed % 4));
@@ -862,8 +970,7 @@ int cr_engine_feed(struct cr_engine *e, struct cr_date start, size_t ndays,
         const float *p[CR_IN_COUNT];
         for (int k = 0; k < CR_IN_COUNT; k++)
             p[k] = e->o.have[k] ? in[k] + i * n : NULL;
-        int rc = one_day(e, d, p[CR_IN_TN], p[CR_IN_TX], p[CR_IN_TG], p[CR_IN_PR], p[CR_IN_PS],
-                         emit, user, err);
+        int rc = one_day(e, d, p, emit, user, err);
         if (rc)
             return rc;
         d = cr_cal_add_days(e->cal, d, 1);
@@ -882,8 +989,7 @@ int cr_engine_finish(struct cr_engine *e, cr_engine_emit_fn emit, void *user,
         const float *p[CR_IN_COUNT];
         for (int k = 0; k < CR_IN_COUNT; k++)
             p[k] = e->o.have[k] ? nan : NULL;
-        int rc = one_day(e, e->next, p[CR_IN_TN], p[CR_IN_TX], p[CR_IN_TG], p[CR_IN_PR],
-                         p[CR_IN_PS], emit, user, err);
+        int rc = one_day(e, e->next, p, emit, user, err);
         if (rc)
             return rc;
         e->next = cr_cal_add_days(e->cal, e->next, 1);
@@ -896,7 +1002,7 @@ int cr_engine_finish(struct cr_engine *e, cr_engine_emit_fn emit, void *user,
         int expected = (int)(cr_cal_day_number(e->cal, b) - cr_cal_day_number(e->cal, a));
         int extra = expected - e->nd_snow;
         if (e->ps_miss)
-            for (size_t i = 0; i < e->n; i++) {
+            for (size_t i = 0; i < e->na; i++) {
                 e->ps_miss[i] += extra;
                 e->snow_miss[i] += extra;
             }

@@ -584,6 +584,63 @@ static void test_tg_fallback_and_inputs(void **state)
     cr_engine_free(e);
 }
 
+
+/* ---- I: cells that start late ------------------------------------------ */
+
+/* Cell 0 has data throughout; cell 1 has no value at all before
+ * 20 Jan 2001 (and so joins the computation late); cell 2 never has one.
+ * TX = 30, TN = 21, TG = 25, PR = 2 every day with data. */
+static float late_fn(void *user, struct cr_date d, enum cr_input in, size_t cell)
+{
+    (void)user;
+    if (cell == 2 || (cell == 1 && (d.year == 2000 || (d.month == 1 && d.day < 20))))
+        return NAN;
+    switch (in) {
+    case CR_IN_TX:
+        return 30;
+    case CR_IN_TN:
+        return 21;
+    case CR_IN_TG:
+        return 25;
+    case CR_IN_PR:
+        return 2;
+    default:
+        return 0;
+    }
+}
+
+static void test_late_cells(void **state)
+{
+    (void)state;
+    struct cr_engine_opts o;
+    opts_all(&o, 1, 1, 1, 1, 0);
+    double lat[3] = {45, 45, 45};
+    struct engine_result r;
+    struct cr_err err;
+    assert_int_equal(
+        engine_run(&o, CR_CAL_STANDARD, 2000, 2001, 3, lat, late_fn, NULL, 9, &r, &err), CR_OK);
+    for (int i = 0; i < CR_IND_COUNT; i++) {
+        ISNAN(engine_value(&r, (enum cr_ind)i, 2000, 1)); /* no data in 2000 */
+        ISNAN(engine_value(&r, (enum cr_ind)i, 2001, 2)); /* never any data */
+    }
+    /* 2001: 19 days missing (1-19 Jan) of 365, under 10 %: defined, and the
+     * counts are of the 346 days with data. */
+    NEAR(engine_value(&r, CR_IND_SU, 2001, 0), 365, 0);
+    NEAR(engine_value(&r, CR_IND_SU, 2001, 1), 346, 0);
+    NEAR(engine_value(&r, CR_IND_TR, 2001, 1), 346, 0);
+    NEAR(engine_value(&r, CR_IND_PRCPTOT, 2001, 1), 2 * 346, 1e-3);
+    /* the first complete 5-day window ends on 24 Jan */
+    NEAR(engine_value(&r, CR_IND_RX5DAY, 2001, 1), 10, 1e-5);
+    NEAR(engine_value(&r, CR_IND_CDD, 2001, 1), 0, 0);
+    NEAR(engine_value(&r, CR_IND_TG_MEAN, 2001, 1), 25, 1e-5);
+    /* the growing season starts on 20 Jan (day 20): 365 - 20 + 1 */
+    NEAR(engine_value(&r, CR_IND_GSL, 2001, 1), 346, 0);
+    NEAR(engine_value(&r, CR_IND_GSL, 2001, 0), 365, 0);
+    /* windows within the year are complete: as cell 0 */
+    NEAR(engine_value(&r, CR_IND_HUGLIN, 2001, 1), engine_value(&r, CR_IND_HUGLIN, 2001, 0), 1e-3);
+    engine_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -599,6 +656,7 @@ int main(void)
         cmocka_unit_test(test_snow),
         cmocka_unit_test(test_snow_360),
         cmocka_unit_test(test_tg_fallback_and_inputs),
+        cmocka_unit_test(test_late_cells),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
