@@ -910,15 +910,22 @@ int cr_aggregate(const struct cr_aggregate_opts *o, struct cr_aggregate_report *
             continue;
         }
         qsort(per_exp[i].items, per_exp[i].n, sizeof *per_exp[i].items, cmp_str);
+        char absent[2048] = "";
+        int nabsent = 0;
         for (size_t k = 0; ens && k < ens->nmembers; k++) {
             const struct cr_ensemble_member *mem = &ens->members[k];
             int expected = 0;
             for (int e = 0; e < mem->nexperiments; e++)
                 expected |= strcmp(mem->experiments[e], exp) == 0;
-            if (expected && !cr_strlist_contains(&per_exp[i], mem->model))
-                cr_warn("aggregate %s: %s of ensemble %s has no annual file", exp, mem->model,
-                        ens->name);
+            if (expected && !cr_strlist_contains(&per_exp[i], mem->model)) {
+                size_t l = strlen(absent);
+                snprintf(absent + l, sizeof absent - l, "%s%s", l ? ", " : "", mem->model);
+                nabsent++;
+            }
         }
+        if (nabsent)
+            cr_warn("aggregate %s: %d model%s of ensemble %s without an annual file: %s", exp,
+                    nabsent, nabsent > 1 ? "s" : "", ens->name, absent);
         rc = do_experiment(o, exp, per_exp[i].items, per_exp[i].n, rep, err);
     }
     for (size_t i = 0; i < CR_SCN_MAX_ITEMS; i++)
