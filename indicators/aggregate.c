@@ -308,6 +308,11 @@ static int define_var(struct agg *g, const struct cr_indicator_def *d, const cha
     NCX(nc_def_var_chunking(g->ncid, v, NC_CHUNKED, chunk), "chunking");
     NCX(nc_def_var_deflate(g->ncid, v, 1, 1, 1), "deflate");
     NCX(nc_def_var_fill(g->ncid, v, 0, &nanv), "fill value");
+    /* Maps are written once; a small cache keeps memory to one
+     * indicator's arrays (the default 64 MB per variable would hold every
+     * variable's chunks until the file closes). */
+    NCX(nc_set_var_chunk_cache(g->ncid, v, sizeof(float) * 2 * chunk[2] * chunk[3] + 1024, 7, 1.0f),
+        "chunk cache");
     char text[512];
     snprintf(text, sizeof text, "%s: %s", d->name_en, what);
     text_att(g->ncid, v, "long_name", text);

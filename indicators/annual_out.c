@@ -128,6 +128,12 @@ int cr_annual_out_open(struct cr_annual_out **out, const char *path,
         NCX(nc_def_var_chunking(o->ncid, v, NC_CHUNKED, chunk), "chunking");
         NCX(nc_def_var_deflate(o->ncid, v, 1, 1, 1), "deflate");
         NCX(nc_def_var_fill(o->ncid, v, 0, &nanv), "fill value");
+        /* A year's chunk is written once: a cache of two chunks lets HDF5
+         * compress and write each year as the next arrives, instead of
+         * holding every year of every indicator until the file closes
+         * (memory would grow with the number of years). */
+        size_t chunk_bytes = sizeof(float) * chunk[1] * (nsp == 2 ? chunk[2] : 1);
+        NCX(nc_set_var_chunk_cache(o->ncid, v, 2 * chunk_bytes + 1024, 7, 1.0f), "chunk cache");
         put_text(o->ncid, v, "units", d->units);
         put_text(o->ncid, v, "long_name", d->name_en);
         put_text(o->ncid, v, "long_name_fr", d->name_fr);
