@@ -143,6 +143,9 @@ struct cr_engine {
      * thus cost one NaN test a day. */
     size_t na, ninactive;
     size_t *perm, *inactive;
+    uint8_t *seen;                 /* activation scan: cell has a value today */
+    size_t *run_src, *run_dst, *run_len; /* perm as runs of consecutive cells */
+    size_t nruns;
     float *gin[CR_IN_COUNT];
     double *lat;
 
@@ -311,6 +314,10 @@ int cr_engine_new(struct cr_engine **out, const struct cr_engine_opts *o, enum c
     e->outfull = grab(e, 4, &fail);
     e->perm = grab(e, sizeof(size_t), &fail);
     e->inactive = grab(e, sizeof(size_t), &fail);
+    e->seen = grab(e, 1, &fail);
+    e->run_src = grab(e, sizeof(size_t), &fail);
+    e->run_dst = grab(e, sizeof(size_t), &fail);
+    e->run_len = grab(e, sizeof(size_t), &fail);
     for (int k = 0; k < CR_IN_COUNT; k++)
         if (o->have[k])
             e->gin[k] = grab(e, 4, &fail);
@@ -860,20 +867,44 @@ static int one_day(struct cr_engine *e, struct cr_date d, const float *const ful
     if (m == 7 && d.day == 1 && e->g_gsl)
         memset(e->gsl_run, 0, e->n); /* the end spell is searched from 1 July */
 
-    /* Cells with a first value today join the active set. */
+    /* Cells with a first value today join the active set: a contiguous
+     * (vectorised) pass marks the cells with a value, then the inactive
+     * list is checked against the marks. */
     if (e->ninactive) {
-        size_t w = 0;
+        uint8_t *restrict seen = e->seen;
+        size_t ncell = e->n;
+        memset(seen, 0, ncell);
+        for (int k = 0; k < CR_IN_COUNT; k++) {
+            if (!full[k])
+                continue;
+            const float *restrict f = full[k];
+            for (size_t c = 0; c < ncell; c++)
+                seen[c] |= (uint8_t)(f[c] == f[c]);
+        }
+        size_t w = 0, before = e->na;
         for (size_t i = 0; i < e->ninactive; i++) {
             size_t c = e->inactive[i];
-            int any = 0;
-            for (int k = 0; k < CR_IN_COUNT && !any; k++)
-                any = full[k] && !isnan(full[k][c]);
-            if (any)
+            if (seen[c])
                 activate(e, c);
             else
                 e->inactive[w++] = c;
         }
         e->ninactive = w;
+        if (e->na != before) {
+            /* the packed order as runs of consecutive grid cells, so the
+             * daily gather is a few hundred memcpy */
+            e->nruns = 0;
+            for (size_t j = 0; j < e->na; j++) {
+                if (e->nruns && e->perm[j] == e->perm[j - 1] + 1) {
+                    e->run_len[e->nruns - 1]++;
+                    continue;
+                }
+                e->run_src[e->nruns] = e->perm[j];
+                e->run_dst[e->nruns] = j;
+                e->run_len[e->nruns] = 1;
+                e->nruns++;
+            }
+        }
     }
     e->nd_year++;
     e->nd_aprsep += in_aprsep;
@@ -889,10 +920,10 @@ static int one_day(struct cr_engine *e, struct cr_date d, const float *const ful
     for (int k = 0; k < CR_IN_COUNT; k++) {
         if (!full[k])
             continue;
-        float *restrict g = e->gin[k];
-        const float *restrict f = full[k];
-        for (size_t j = 0; j < n; j++)
-            g[j] = f[perm[j]];
+        float *g = e->gin[k];
+        const float *f = full[k];
+        for (size_t r = 0; r < e->nruns; r++)
+            memcpy(g + e->run_dst[r], f + e->run_src[r], e->run_len[r] * sizeof *g);
         in[k] = g;
     }
     const float *tn = in[CR_IN_TN], *tx = in[CR_IN_TX], *tg = in[CR_IN_TG], *pr = in[CR_IN_PR],
