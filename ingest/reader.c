@@ -381,6 +381,13 @@ const char *cr_series_file(const struct cr_series *s, size_t k)
     return k < s->nfiles ? s->files[k].path : NULL;
 }
 
+void cr_series_file_period(const struct cr_series *s, size_t k, struct cr_date *first,
+                           struct cr_date *last)
+{
+    *first = date_of(s, s->files[k].first_day);
+    *last = date_of(s, s->files[k].last_day);
+}
+
 const char *cr_series_file_of_day(const struct cr_series *s, struct cr_date d)
 {
     if (!cr_cal_valid(s->cal, d))
