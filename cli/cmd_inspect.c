@@ -99,8 +99,11 @@ static int scan_values(struct cr_series *s, double max_invalid, struct scan *sc,
         free(miss);
         return cr_err_set(err, CR_EINTERNAL, "out of memory");
     }
+    /* A progress line only for long series (ten years and more). */
     struct cr_progress p;
-    cr_progress_begin(&p, "inspect", in.span_days);
+    int show = in.span_days >= 3650;
+    if (show)
+        cr_progress_begin(&p, in.file_var, in.span_days);
     int rc = CR_OK;
     struct cr_date d = in.first;
     for (size_t done = 0; done < in.span_days && rc == CR_OK;) {
@@ -121,9 +124,11 @@ static int scan_values(struct cr_series *s, double max_invalid, struct scan *sc,
         cr_validate_block(&sc->val, s, d, buf, n);
         done += n;
         d = cr_cal_add_days(in.calendar, d, (int64_t)n);
-        cr_progress_add(&p, n);
+        if (show)
+            cr_progress_add(&p, n);
     }
-    cr_progress_end(&p);
+    if (show)
+        cr_progress_end(&p);
     if (rc == CR_OK) {
         size_t total = 0, land_missing = 0;
         for (size_t c = 0; c < nc; c++) {

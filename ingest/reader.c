@@ -252,6 +252,7 @@ int cr_series_open(struct cr_series **out, const char *const *paths, size_t npat
     if (rc == CR_OK) {
         s->grid = s->files[0].grid;
         s->files[0].grid.lat = s->files[0].grid.lon = NULL;
+        s->files[0].grid.axis[0] = s->files[0].grid.axis[1] = NULL;
         qsort(s->files, s->nfiles, sizeof *s->files, cmp_file);
         s->var = s->files[0].var;
         s->cal = s->files[0].cal;
