@@ -19,6 +19,7 @@ f=$(ls "$dir"/tasmaxAdjust_*.nc)
 awk -F'\t' -v years="$years" -v mb="$(du -m "$f" | cut -f1)" '
 $1 == "nc_get_vara_float" { raw = $2; rawbest = $3; n = $4 }
 $1 == "cr_series_read" { rd = $2; rdbest = $3 }
+$1 == "interleaved" { iraw = $2; ird = $3 }
 $1 == "block_mb" { block = $2 }
 $1 == "max_rss_mb" { rss = $2 }
 END {
@@ -26,6 +27,8 @@ END {
     printf "%-52s %9.2fs %9.2fs\n", "plain nc_get_vara_float loop, 365-day blocks", raw, rawbest
     printf "%-52s %9.2fs %9.2fs\n", "reader: cr_series_read (degC, NaN), 365-day blocks", rd, rdbest
     printf "%-52s %9.3fx %9.3fx\n", "ratio reader / plain loop", rd / raw, rdbest / rawbest
+    printf "%-52s %9.2fs %9.2fs\n", "block by block in turns: plain loop, reader", iraw, ird
+    printf "%-52s %9.3fx\n", "ratio reader / plain loop, block by block", ird / iraw
     printf "%-52s %10s\n", "target (issue 3)", "<= 1.1x"
     printf "%-52s %10d\n", "values with data (both)", n
     printf "%-52s %8.0fMB\n", "block buffer (365 days)", block

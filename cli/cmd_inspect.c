@@ -577,14 +577,15 @@ int cmd_inspect(int argc, char **argv)
         if (classify(argv[i], &o, &groups, &ngroups, &err) != CR_OK)
             status = report_error(&o, out, argv[i], &err);
     }
+    int skip_all = 0;
     if (o.cell && ngroups != 1 && status == CR_OK) {
         status = cli_usage_error("inspect", "--values needs the files of one variable (got %zu)",
                                  ngroups);
-        ngroups = 0;
+        skip_all = 1;
     }
     struct scan *scans = calloc(ngroups ? ngroups : 1, sizeof *scans);
     char **grid_problem = calloc(ngroups ? ngroups : 1, sizeof *grid_problem);
-    for (size_t i = 0; i < ngroups && scans && grid_problem; i++) {
+    for (size_t i = 0; i < ngroups && scans && grid_problem && !skip_all; i++) {
         struct group *g = &groups[i];
         cr_err_clear(&err);
         if (cr_series_open(&g->series, (const char *const *)g->paths.items, g->paths.n,

@@ -130,7 +130,8 @@ static int add_run(struct cr_series *s, size_t k, const struct cr_time_run *r)
     if (cursor < end && push_segment(s, (struct segment){cursor, (size_t)(end - cursor), k,
                                                          r->index + (size_t)(cursor - r->day)}))
         return -1;
-    qsort(s->segs, s->nsegs, sizeof *s->segs, cmp_seg);
+    if (s->nsegs > 1)
+        qsort(s->segs, s->nsegs, sizeof *s->segs, cmp_seg);
     return 0;
 }
 

@@ -292,8 +292,11 @@ int cr_simulation_scan_paths(const char *const *paths, size_t npaths, struct cr_
     }
     for (size_t i = 0; i < set->n; i++)
         for (int v = 0; v < CR_VAR_COUNT; v++)
-            qsort(set->sims[i].files[v].items, set->sims[i].files[v].n, sizeof(char *), cmp_str);
-    qsort(set->sims, set->n, sizeof *set->sims, cmp_sim);
+            if (set->sims[i].files[v].n > 1)
+                qsort(set->sims[i].files[v].items, set->sims[i].files[v].n, sizeof(char *),
+                      cmp_str);
+    if (set->n > 1)
+        qsort(set->sims, set->n, sizeof *set->sims, cmp_sim);
     return CR_OK;
 }
 
@@ -303,7 +306,8 @@ int cr_simulation_scan_dir(const char *dir, struct cr_simulation_set *set, struc
     struct cr_strlist paths = {0};
     int rc = collect(dir, 0, &paths, err);
     if (rc == CR_OK) {
-        qsort(paths.items, paths.n, sizeof(char *), cmp_str);
+        if (paths.n > 1)
+            qsort(paths.items, paths.n, sizeof(char *), cmp_str);
         rc = cr_simulation_scan_paths((const char *const *)paths.items, paths.n, set, err);
         if (rc == CR_OK)
             cr_info("%s: %zu NetCDF file(s), %zu simulation(s), %zu skipped", dir, paths.n, set->n,
