@@ -218,8 +218,8 @@ static void test_drias_files(void **state)
     while (fgets(line, sizeof line, fp)) {
         int id, i, j;
         double xl2, yl2, x93, y93, lon, lat;
-        if (sscanf(line, "%d ;%d ;%d ;%lf ;%lf ;%lf ;%lf ;%lf ;%lf", &id, &i, &j, &xl2, &yl2, &x93, &y93,
-                   &lon, &lat) != 9)
+        if (sscanf(line, "%d ;%d ;%d ;%lf ;%lf ;%lf ;%lf ;%lf ;%lf", &id, &i, &j, &xl2, &yl2, &x93,
+                   &y93, &lon, &lat) != 9)
             continue;
         size_t c = (size_t)j * 143 + (size_t)i;
         if (fabs(cr_series_lat(s)[c] - lat) > 0.01 || fabs(cr_series_lon(s)[c] - lon) > 0.01)
