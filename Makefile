@@ -145,6 +145,13 @@ demo:
 bench: all
 	bench/run.sh $(BUILD)
 
+# Benchmark helpers (bench/*.c): programs the bench scripts time.
+BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libclimrisk.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libclimrisk.a $(LDFLAGS_ALL) $(LIBS_ALL)
+bench: $(BENCH_BIN)
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/climrisk
 	install -m 0755 $(BUILD)/climrisk $(DESTDIR)$(PREFIX)/bin/climrisk

@@ -74,6 +74,9 @@ static const struct key_def schema[] = {
     PATH("inputs", "directory", input_dir, "",
          "directory of DRIAS-named NetCDF files (source = directory)"),
     PATH("inputs", "cache", cache_dir, "", "download cache; empty = <workdir>/cache"),
+    DBL("inputs", "max_invalid_fraction", max_invalid_fraction, "0.001", 0, 1,
+        "share of values out of physical range (e.g. tasmax < tasmin, negative precipitation) "
+        "above which an input is refused; below it they are counted warnings"),
 
     LIST("synth", "models", synth_models,
          "CNRM-CERFACS-CNRM-CM5_CNRM-ALADIN63,MPI-M-MPI-ESM-LR_MPI-CSC-REMO2009,IPSL-IPSL-CM5A-MR_"

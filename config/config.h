@@ -33,6 +33,7 @@ struct cr_config {
     char manifest[CR_PATH_MAX];
     char input_dir[CR_PATH_MAX];
     char cache_dir[CR_PATH_MAX];
+    double max_invalid_fraction; /* values out of physical range: error above */
 
     /* [synth] */
     struct cr_strlist synth_models;

@@ -577,17 +577,40 @@ static int reopen(struct cr_cffile *f, struct cr_err *err)
     return CR_OK;
 }
 
-/* Decode n raw values in place. Kept branch-light so the compiler can
- * vectorise it: the pass must cost little next to decompression. */
-static void decode_floats(const struct cr_cffile *f, float *v, size_t n)
+/* Decode n raw values in place: fill -> NaN, else raw * a + b. This pass
+ * is all the reader adds to nc_get_vara_float, so the common case (at most
+ * two fill values, no valid range) is written for the compiler's
+ * vectoriser at -O2: blocks of 16 with a fixed trip count, and the fill
+ * test as a bit mask rather than a branch. NaN inputs need no test: NaN *
+ * a + b is NaN. */
+static void decode_floats(const struct cr_cffile *f, float *restrict v, size_t n)
 {
     const float a = (float)f->a, b = (float)f->b;
-    const float f0 = f->nfill > 0 ? (float)f->fill[0] : NAN;
-    const float f1 = f->nfill > 1 ? (float)f->fill[1] : NAN;
     if (f->nfill <= 2 && !f->has_valid) {
-        for (size_t k = 0; k < n; k++) {
-            float x = v[k];
-            v[k] = (x == f0 || x == f1) ? NAN : x * a + b;
+        const uint32_t nan_bits = 0x7fc00000u;
+        uint32_t u0 = nan_bits, u1 = nan_bits;
+        float f0 = f->nfill > 0 ? (float)f->fill[0] : NAN;
+        float f1 = f->nfill > 1 ? (float)f->fill[1] : NAN;
+        if (!isnan(f0))
+            memcpy(&u0, &f0, sizeof u0);
+        if (!isnan(f1))
+            memcpy(&u1, &f1, sizeof u1);
+        size_t k = 0;
+        for (; k + 16 <= n; k += 16) {
+            for (size_t j = 0; j < 16; j++) {
+                uint32_t u, yb;
+                memcpy(&u, &v[k + j], sizeof u);
+                float y = v[k + j] * a + b;
+                memcpy(&yb, &y, sizeof yb);
+                uint32_t m = -(uint32_t)((u == u0) | (u == u1));
+                yb = (yb & ~m) | (nan_bits & m);
+                memcpy(&v[k + j], &yb, sizeof yb);
+            }
+        }
+        for (; k < n; k++) {
+            uint32_t u;
+            memcpy(&u, &v[k], sizeof u);
+            v[k] = (u == u0 || u == u1) ? NAN : v[k] * a + b;
         }
         return;
     }

@@ -483,6 +483,12 @@ int cr_grid_read(int ncid, int varid, const int *spatial_dims, int nspatial, con
             g->nx = len;
     }
     g->ncells = g->ny * g->nx;
+    for (int k = 0; k < nspatial; k++) {
+        int slot = nspatial == 2 ? k : 1;
+        int cv = cr_nc_coord_var(ncid, spatial_dims[k]);
+        if (cv >= 0 && read_coord(ncid, cv, slot == 0 ? g->ny : g->nx, &g->axis[slot]) != 0)
+            g->axis[slot] = NULL;
+    }
     g->lat = malloc(sizeof(double) * g->ncells);
     g->lon = malloc(sizeof(double) * g->ncells);
     if (!g->lat || !g->lon) {
@@ -567,6 +573,19 @@ int cr_grid_compare(const struct cr_grid *a, const struct cr_grid *b, char *why,
         snprintf(why, size, "grid mappings differ: %s vs %s", a->crs_name, b->crs_name);
         return -1;
     }
+    for (int k = 0; k < 2; k++) {
+        if (!a->axis[k] || !b->axis[k])
+            continue;
+        size_t n = k == 0 ? a->ny : a->nx;
+        for (size_t i = 0; i < n; i++) {
+            double x = a->axis[k][i], y = b->axis[k][i];
+            if (fabs(x - y) > 1e-6 * (1 + fabs(x)) && !(isnan(x) && isnan(y))) {
+                snprintf(why, size, "coordinate %s[%zu] is %.10g in one and %.10g in the other",
+                         a->dim_names[k], i, x, y);
+                return -1;
+            }
+        }
+    }
     for (size_t c = 0; c < a->ncells; c++) {
         double dlat = a->lat[c] - b->lat[c];
         double dlon = wrap_lon(a->lon[c] - b->lon[c]);
@@ -590,5 +609,7 @@ void cr_grid_free(struct cr_grid *g)
 {
     free(g->lat);
     free(g->lon);
-    g->lat = g->lon = NULL;
+    free(g->axis[0]);
+    free(g->axis[1]);
+    g->lat = g->lon = g->axis[0] = g->axis[1] = NULL;
 }

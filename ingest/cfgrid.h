@@ -25,6 +25,7 @@ struct cr_grid {
     int epsg;              /* 0 when not identified */
     char latlon_source[64];
     double *lat, *lon; /* ncells each (NaN when unknown); lon in [-180, 180) */
+    double *axis[2];   /* values of the spatial coordinate variables (ny, nx), or NULL */
 };
 
 /* Describe the grid of variable varid, whose spatial dimensions are
@@ -32,8 +33,9 @@ struct cr_grid {
 int cr_grid_read(int ncid, int varid, const int *spatial_dims, int nspatial, const char *path,
                  struct cr_grid *g, struct cr_err *err);
 
-/* 0 when a and b are the same grid (shape, CRS, coordinates within
- * 1e-4 degree); otherwise -1 with the first difference in why. */
+/* 0 when a and b are the same grid (shape, CRS, coordinate variables,
+ * cell lat/lon within 1e-4 degree); otherwise -1 with the first difference
+ * in why. */
 int cr_grid_compare(const struct cr_grid *a, const struct cr_grid *b, char *why, size_t size);
 
 void cr_grid_free(struct cr_grid *g);

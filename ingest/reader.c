@@ -130,7 +130,8 @@ static int add_run(struct cr_series *s, size_t k, const struct cr_time_run *r)
     if (cursor < end && push_segment(s, (struct segment){cursor, (size_t)(end - cursor), k,
                                                          r->index + (size_t)(cursor - r->day)}))
         return -1;
-    qsort(s->segs, s->nsegs, sizeof *s->segs, cmp_seg);
+    if (s->nsegs > 1)
+        qsort(s->segs, s->nsegs, sizeof *s->segs, cmp_seg);
     return 0;
 }
 
@@ -252,6 +253,7 @@ int cr_series_open(struct cr_series **out, const char *const *paths, size_t npat
     if (rc == CR_OK) {
         s->grid = s->files[0].grid;
         s->files[0].grid.lat = s->files[0].grid.lon = NULL;
+        s->files[0].grid.axis[0] = s->files[0].grid.axis[1] = NULL;
         qsort(s->files, s->nfiles, sizeof *s->files, cmp_file);
         s->var = s->files[0].var;
         s->cal = s->files[0].cal;
@@ -379,6 +381,13 @@ void cr_series_close(struct cr_series *s)
 const char *cr_series_file(const struct cr_series *s, size_t k)
 {
     return k < s->nfiles ? s->files[k].path : NULL;
+}
+
+void cr_series_file_period(const struct cr_series *s, size_t k, struct cr_date *first,
+                           struct cr_date *last)
+{
+    *first = date_of(s, s->files[k].first_day);
+    *last = date_of(s, s->files[k].last_day);
 }
 
 const char *cr_series_file_of_day(const struct cr_series *s, struct cr_date d)

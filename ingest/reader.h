@@ -104,6 +104,9 @@ void cr_series_close(struct cr_series *s);
 
 /* The files of the series, in date order (k < info.nfiles). */
 const char *cr_series_file(const struct cr_series *s, size_t k);
+/* First and last day of file k's own time steps. */
+void cr_series_file_period(const struct cr_series *s, size_t k, struct cr_date *first,
+                           struct cr_date *last);
 /* The file that provides day d, or NULL when no file covers it. */
 const char *cr_series_file_of_day(const struct cr_series *s, struct cr_date d);
 
