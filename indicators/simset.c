@@ -7,8 +7,8 @@
 #include "../core/fsutil.h"
 #include "../core/log.h"
 #include "../ingest/dsname.h"
-#include "../ingest/manifest.h"
 #include "../ingest/reader.h"
+#include "../ingest/simulation.h"
 
 int cr_simset_input_of(const char *variable)
 {
@@ -57,11 +57,17 @@ static struct cr_simfiles *find_or_add(struct cr_simset *set, const char *model,
 int cr_simset_add_file(struct cr_simset *set, const char *path, const char *variable,
                        const char *model, const char *experiment, struct cr_err *err)
 {
-    struct cr_dsname dn;
-    int named = cr_dsname_parse(path, &dn) == 0;
-    if (!named)
-        memset(&dn, 0, sizeof dn);
-    const char *var = variable ? variable : dn.variable;
+    struct cr_simulation_id id;
+    memset(&id, 0, sizeof id);
+    int named = cr_simulation_parse_name(path, &id) == 0;
+    /* What the name does not say comes from the file's attributes. */
+    if ((!model || !*model || !experiment || !*experiment) &&
+        (!named || !id.model[0] || !id.experiment[0])) {
+        struct cr_err ignore;
+        if (cr_simulation_identify(path, &id, &ignore) != CR_OK)
+            cr_debug("compute: %s: %s", path, ignore.msg);
+    }
+    const char *var = variable ? variable : id.file_var;
     if (!var || !*var)
         return cr_err_set(err, CR_EUSAGE,
                           "%s: the file name does not say which variable it holds; give it with "
@@ -74,36 +80,43 @@ int cr_simset_add_file(struct cr_simset *set, const char *path, const char *vari
                           "pr, prsn)",
                           path, var);
     char exp[16] = "";
-    const char *e = experiment && *experiment ? experiment : dn.scenario;
+    const char *e = experiment && *experiment ? experiment : id.experiment;
     if (e && *e && cr_scenario_normalize(e, exp, sizeof exp) != 0)
         cr_strlcpy(exp, e, sizeof exp);
-    struct cr_simfiles *f = find_or_add(set, model && *model ? model : dn.model, exp);
+    struct cr_simfiles *f = find_or_add(set, model && *model ? model : id.model, exp);
     if (!f || cr_strlist_push(&f->files[in], path) != 0)
         return cr_err_set(err, CR_EINTERNAL, "out of memory");
-    if (!f->member[0] && dn.member[0])
-        cr_strlcpy(f->member, dn.member, sizeof f->member);
+    if (!f->member[0] && id.member[0])
+        cr_strlcpy(f->member, id.member, sizeof f->member);
     return CR_OK;
 }
 
 int cr_simset_add_dir(struct cr_simset *set, const char *dir, size_t *skipped, struct cr_err *err)
 {
-    struct cr_manifest m;
-    cr_manifest_init(&m);
-    int rc = cr_manifest_add_dir(&m, dir, err);
-    size_t skip = 0;
-    for (size_t i = 0; rc == CR_OK && i < m.n; i++) {
-        const struct cr_manifest_entry *e = &m.e[i];
-        if (!e->model[0] || !e->scenario[0] || cr_simset_input_of(e->variable) < 0) {
-            cr_debug("compute: skipping %s (no model, experiment or usable variable in its name)",
-                     e->src);
-            skip++;
-            continue;
+    struct cr_simulation_set scan;
+    memset(&scan, 0, sizeof scan);
+    int rc = cr_simulation_scan_dir(dir, &scan, err);
+    for (size_t i = 0; rc == CR_OK && i < scan.n; i++) {
+        const struct cr_simulation *sim = &scan.sims[i];
+        struct cr_simfiles *f = find_or_add(set, sim->model, sim->experiment);
+        if (!f) {
+            rc = cr_err_set(err, CR_EINTERNAL, "out of memory");
+            break;
         }
-        rc = cr_simset_add_file(set, e->src, e->variable, e->model, e->scenario, err);
+        if (!f->member[0])
+            cr_strlcpy(f->member, sim->member, sizeof f->member);
+        for (int v = 0; v < CR_VAR_COUNT && rc == CR_OK; v++) {
+            int in = cr_simset_input_of(cr_var_name((enum cr_var)v));
+            for (size_t k = 0; in >= 0 && k < sim->files[v].n && rc == CR_OK; k++)
+                if (cr_strlist_push(&f->files[in], sim->files[v].items[k]))
+                    rc = cr_err_set(err, CR_EINTERNAL, "out of memory");
+        }
     }
-    cr_manifest_free(&m);
+    for (size_t i = 0; i < scan.skipped.n; i++)
+        cr_debug("compute: skipping %s", scan.skipped.items[i]);
     if (skipped)
-        *skipped = skip;
+        *skipped = scan.skipped.n;
+    cr_simulation_set_free(&scan);
     return rc;
 }
 

@@ -39,9 +39,9 @@ const char *cr_simset_input_name(enum cr_input in);
 int cr_simset_add_file(struct cr_simset *set, const char *path, const char *variable,
                        const char *model, const char *experiment, struct cr_err *err);
 
-/* Add every *.nc file under dir (recursively) whose name gives a model, an
- * experiment and a variable the engine uses. Files that cannot be placed
- * are counted in *skipped (may be NULL) and logged. */
+/* Add every NetCDF file under dir (recursively) that ingest/simulation.h
+ * places in a simulation. Files that cannot be placed are counted in
+ * *skipped (may be NULL) and logged (debug). */
 int cr_simset_add_dir(struct cr_simset *set, const char *dir, size_t *skipped,
                       struct cr_err *err);
 
