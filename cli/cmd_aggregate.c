@@ -11,33 +11,36 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: climrisk aggregate [options]\n"
-            "\n"
-            "Read the annual files (<workdir>/annual/<model>_<experiment>.nc, from `climrisk\n"
-            "compute`) and write, per experiment, the horizon and ensemble statistics\n"
-            "(<workdir>/stats/<experiment>.nc, docs/formats.md) and the same maps as\n"
-            "Cloud-Optimized GeoTIFFs (<workdir>/stats/cog/). Horizons, warming levels and\n"
-            "statistics come from the scenarios/ files ([scenarios] dir).\n"
-            "\n"
-            "options:\n"
-            "  -c, --config FILE        run configuration (defaults: built-in)\n"
-            "  -a, --annual DIR         annual files (default <workdir>/annual)\n"
-            "  -o, --out DIR            output directory (default <workdir>/stats)\n"
-            "  -e, --experiments LIST   only these experiments (default: every one found)\n"
-            "  -s, --scenarios DIR      scenario declarations (default [scenarios] dir)\n"
-            "      --no-cog             NetCDF only, no GeoTIFFs\n"
-            "  -h, --help               this help\n");
+    fprintf(out, "usage: climrisk aggregate [options]\n"
+                 "\n"
+                 "Read the annual files (<workdir>/annual/<model>_<experiment>.nc, from `climrisk\n"
+                 "compute`) and write, per experiment, the horizon and ensemble statistics\n"
+                 "(<workdir>/stats/<experiment>.nc, docs/formats.md) and the same maps as\n"
+                 "Cloud-Optimized GeoTIFFs (<workdir>/stats/cog/). Horizons, warming levels and\n"
+                 "statistics come from the scenarios/ files ([scenarios] dir).\n"
+                 "\n"
+                 "options:\n"
+                 "  -c, --config FILE        run configuration (defaults: built-in)\n"
+                 "  -a, --annual DIR         annual files (default <workdir>/annual)\n"
+                 "  -o, --out DIR            output directory (default <workdir>/stats)\n"
+                 "  -e, --experiments LIST   only these experiments (default: every one found)\n"
+                 "  -s, --scenarios DIR      scenario declarations (default [scenarios] dir)\n"
+                 "      --no-cog             NetCDF only, no GeoTIFFs\n"
+                 "  -h, --help               this help\n");
 }
 
 int cmd_aggregate(int argc, char **argv)
 {
     enum { O_NOCOG = 256 };
     static const struct option opts[] = {
-        {"config", required_argument, 0, 'c'},      {"annual", required_argument, 0, 'a'},
-        {"out", required_argument, 0, 'o'},         {"experiments", required_argument, 0, 'e'},
-        {"scenarios", required_argument, 0, 's'},   {"no-cog", no_argument, 0, O_NOCOG},
-        {"help", no_argument, 0, 'h'},              {0, 0, 0, 0},
+        {"config", required_argument, 0, 'c'},
+        {"annual", required_argument, 0, 'a'},
+        {"out", required_argument, 0, 'o'},
+        {"experiments", required_argument, 0, 'e'},
+        {"scenarios", required_argument, 0, 's'},
+        {"no-cog", no_argument, 0, O_NOCOG},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
     };
     const char *config_path = NULL, *annual = NULL, *out = NULL, *exps = NULL, *scn_dir = NULL;
     int cog = 1, c;
@@ -105,8 +108,10 @@ int cmd_aggregate(int argc, char **argv)
         for (size_t i = 0; i < el.n && status == CR_OK; i++) {
             const struct cr_experiment *e = cr_scenarios_experiment(&scn, el.items[i]);
             if (!e)
-                status = cli_usage_error("aggregate", "unknown experiment '%s' (see `climrisk "
-                                         "scenarios`)", el.items[i]);
+                status = cli_usage_error("aggregate",
+                                         "unknown experiment '%s' (see `climrisk "
+                                         "scenarios`)",
+                                         el.items[i]);
             else if (strcmp(e->id, el.items[i]) != 0) {
                 free(el.items[i]);
                 el.items[i] = strdup(e->id);

@@ -16,39 +16,40 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: climrisk compute [options]\n"
-            "       climrisk compute --tasmin FILE... --tasmax FILE... [--tas FILE...]\n"
-            "                        [--pr FILE...] [--prsn FILE...] --out PATH\n"
-            "\n"
-            "Compute the annual value of every requested indicator (docs/indicators.md) for\n"
-            "each simulation, in one streaming pass over its daily files, and write one\n"
-            "annual file per simulation (docs/formats.md): <workdir>/annual/<model>_<experiment>.nc\n"
-            "by default. Without file options the inputs come from the config: [inputs]\n"
-            "source = synth reads <workdir>/data, source = directory reads [inputs] directory;\n"
-            "files are grouped into simulations by their DRIAS/CORDEX names.\n"
-            "\n"
-            "options:\n"
-            "  -c, --config FILE        run configuration (defaults: built-in)\n"
-            "      --tasmin FILE...     daily minimum temperature files of one simulation\n"
-            "      --tasmax FILE...     daily maximum temperature\n"
-            "      --tas FILE...        daily mean temperature (else (tasmin+tasmax)/2)\n"
-            "      --pr FILE...         daily precipitation\n"
-            "      --prsn FILE...       daily snowfall (else pr on days with TG <= 1 degC)\n"
-            "      --model GCM_RCM      label of the simulation given by files (else from names)\n"
-            "      --experiment EXP     its experiment (historical, rcp26, rcp45, rcp85)\n"
-            "  -d, --dir DIR            compute every simulation found in DIR\n"
-            "  -i, --indicators LIST    indicator codes, comma-separated, or all (default: config)\n"
-            "  -o, --out PATH           output file (.nc or .csv) for one simulation, or a\n"
-            "                           directory for several (default <workdir>/annual)\n"
-            "  -j, --jobs N             simulations computed in parallel threads\n"
-            "                           (default: [run] jobs, 0 = one per CPU)\n"
-            "      --block-days N       days read per block (default 32)\n"
-            "  -n, --dry-run            list the simulations and their files, compute nothing\n"
-            "  -h, --help               this help\n"
-            "\n"
-            "Indicators whose inputs are absent are left out with a warning when all are\n"
-            "asked for, and are an error when asked for by name.\n");
+    fprintf(
+        out,
+        "usage: climrisk compute [options]\n"
+        "       climrisk compute --tasmin FILE... --tasmax FILE... [--tas FILE...]\n"
+        "                        [--pr FILE...] [--prsn FILE...] --out PATH\n"
+        "\n"
+        "Compute the annual value of every requested indicator (docs/indicators.md) for\n"
+        "each simulation, in one streaming pass over its daily files, and write one\n"
+        "annual file per simulation (docs/formats.md): <workdir>/annual/<model>_<experiment>.nc\n"
+        "by default. Without file options the inputs come from the config: [inputs]\n"
+        "source = synth reads <workdir>/data, source = directory reads [inputs] directory;\n"
+        "files are grouped into simulations by their DRIAS/CORDEX names.\n"
+        "\n"
+        "options:\n"
+        "  -c, --config FILE        run configuration (defaults: built-in)\n"
+        "      --tasmin FILE...     daily minimum temperature files of one simulation\n"
+        "      --tasmax FILE...     daily maximum temperature\n"
+        "      --tas FILE...        daily mean temperature (else (tasmin+tasmax)/2)\n"
+        "      --pr FILE...         daily precipitation\n"
+        "      --prsn FILE...       daily snowfall (else pr on days with TG <= 1 degC)\n"
+        "      --model GCM_RCM      label of the simulation given by files (else from names)\n"
+        "      --experiment EXP     its experiment (historical, rcp26, rcp45, rcp85)\n"
+        "  -d, --dir DIR            compute every simulation found in DIR\n"
+        "  -i, --indicators LIST    indicator codes, comma-separated, or all (default: config)\n"
+        "  -o, --out PATH           output file (.nc or .csv) for one simulation, or a\n"
+        "                           directory for several (default <workdir>/annual)\n"
+        "  -j, --jobs N             simulations computed in parallel threads\n"
+        "                           (default: [run] jobs, 0 = one per CPU)\n"
+        "      --block-days N       days read per block (default 32)\n"
+        "  -n, --dry-run            list the simulations and their files, compute nothing\n"
+        "  -h, --help               this help\n"
+        "\n"
+        "Indicators whose inputs are absent are left out with a warning when all are\n"
+        "asked for, and are an error when asked for by name.\n");
 }
 
 /* Progress over all simulations, shared by the computing threads. */
@@ -174,11 +175,16 @@ int cmd_compute(int argc, char **argv)
 {
     enum { O_MODEL = 256, O_EXP, O_BLOCK };
     static const struct option opts[] = {
-        {"config", required_argument, 0, 'c'},   {"dir", required_argument, 0, 'd'},
-        {"indicators", required_argument, 0, 'i'}, {"out", required_argument, 0, 'o'},
-        {"jobs", required_argument, 0, 'j'},     {"model", required_argument, 0, O_MODEL},
-        {"experiment", required_argument, 0, O_EXP}, {"block-days", required_argument, 0, O_BLOCK},
-        {"dry-run", no_argument, 0, 'n'},        {"help", no_argument, 0, 'h'},
+        {"config", required_argument, 0, 'c'},
+        {"dir", required_argument, 0, 'd'},
+        {"indicators", required_argument, 0, 'i'},
+        {"out", required_argument, 0, 'o'},
+        {"jobs", required_argument, 0, 'j'},
+        {"model", required_argument, 0, O_MODEL},
+        {"experiment", required_argument, 0, O_EXP},
+        {"block-days", required_argument, 0, O_BLOCK},
+        {"dry-run", no_argument, 0, 'n'},
+        {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
     struct cr_strlist files[CR_IN_COUNT];
@@ -187,7 +193,7 @@ int cmd_compute(int argc, char **argv)
     struct cr_config cfg;
     int cfg_loaded = 0;
     struct cr_compute_job *jobs = NULL;
-    char (*outs)[CR_PATH_MAX] = NULL;
+    char(*outs)[CR_PATH_MAX] = NULL;
     int status = CR_OK;
     int rc = take_file_options(&argc, argv, files);
     if (rc == -1) {
@@ -282,8 +288,9 @@ int cmd_compute(int argc, char **argv)
     if (explicit_files) {
         for (int k = 0; k < CR_IN_COUNT && status == CR_OK; k++)
             for (size_t i = 0; i < files[k].n && status == CR_OK; i++)
-                if (cr_simset_add_file(&set, files[k].items[i], cr_simset_input_name((enum cr_input)k),
-                                       model, experiment, &err) != CR_OK)
+                if (cr_simset_add_file(&set, files[k].items[i],
+                                       cr_simset_input_name((enum cr_input)k), model, experiment,
+                                       &err) != CR_OK)
                     status = cli_fail("compute", &err);
         if (status)
             goto done;

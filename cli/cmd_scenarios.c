@@ -14,21 +14,20 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: climrisk scenarios [options]\n"
-            "\n"
-            "List the ensembles, experiments, periods, warming levels and ensemble\n"
-            "statistics declared in the scenarios/ files (scenarios/README.md). With\n"
-            "--annual, print each model's warming-level pivot years and horizons, computed\n"
-            "from the France-mean temperature stored in its annual files.\n"
-            "\n"
-            "options:\n"
-            "  -c, --config FILE    run configuration ([scenarios] dir, warming_window,\n"
-            "                       warming_horizon)\n"
-            "  -s, --scenarios DIR  scenario declarations (default [scenarios] dir)\n"
-            "  -a, --annual DIR     annual files: print pivot years\n"
-            "  -m, --members        list every model of each ensemble\n"
-            "  -h, --help           this help\n");
+    fprintf(out, "usage: climrisk scenarios [options]\n"
+                 "\n"
+                 "List the ensembles, experiments, periods, warming levels and ensemble\n"
+                 "statistics declared in the scenarios/ files (scenarios/README.md). With\n"
+                 "--annual, print each model's warming-level pivot years and horizons, computed\n"
+                 "from the France-mean temperature stored in its annual files.\n"
+                 "\n"
+                 "options:\n"
+                 "  -c, --config FILE    run configuration ([scenarios] dir, warming_window,\n"
+                 "                       warming_horizon)\n"
+                 "  -s, --scenarios DIR  scenario declarations (default [scenarios] dir)\n"
+                 "  -a, --annual DIR     annual files: print pivot years\n"
+                 "  -m, --members        list every model of each ensemble\n"
+                 "  -h, --help           this help\n");
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -154,8 +153,8 @@ int cmd_scenarios(int argc, char **argv)
     printf("\nexperiments:\n");
     for (size_t i = 0; i < s.nexperiments; i++)
         printf("  %-11s %-10s %-32s %s\n", s.experiments[i].id,
-               s.experiments[i].is_historical ? "historical" : "scenario", s.experiments[i].label.en,
-               s.experiments[i].label.fr);
+               s.experiments[i].is_historical ? "historical" : "scenario",
+               s.experiments[i].label.en, s.experiments[i].label.fr);
     printf("\nperiods:\n");
     for (size_t i = 0; i < s.nperiods; i++) {
         const struct cr_period *p = &s.periods[i];
@@ -179,7 +178,9 @@ int cmd_scenarios(int argc, char **argv)
             printf("  %-10s quantile %.2f (type 7)  %s\n", st->code, st->q, st->label.en);
         else
             printf("  %-10s %-19s %s\n", st->code,
-                   st->type == CR_STAT_MIN ? "min" : st->type == CR_STAT_MAX ? "max" : "agreement",
+                   st->type == CR_STAT_MIN   ? "min"
+                   : st->type == CR_STAT_MAX ? "max"
+                                             : "agreement",
                    st->label.en);
     }
     int status = CR_OK;

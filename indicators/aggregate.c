@@ -85,7 +85,7 @@ struct agg {
     /* per model x horizon */
     int *first, *last, *pivot; /* -1 unavailable; pivot 0 = level not reached */
     int *avail;
-    int *nmodels;          /* per horizon */
+    int *nmodels; /* per horizon */
     /* grid */
     size_t ny, nx, ncells;
     int nsp;
@@ -215,12 +215,16 @@ static int place_horizons(struct agg *g, char **not_reached, struct cr_aggregate
                 if (r.status != CR_LEVEL_REACHED) {
                     char line[512];
                     if (r.status == CR_LEVEL_NOT_REACHED)
-                        snprintf(line, sizeof line, "%s %s: not reached (smoothed maximum %+.2f degC above REF, level +%.2f)",
+                        snprintf(line, sizeof line,
+                                 "%s %s: not reached (smoothed maximum %+.2f degC above REF, level "
+                                 "+%.2f)",
                                  h->code, m->name, r.max_smoothed, h->lvl->above_reference);
                     else
                         snprintf(line, sizeof line, "%s %s: %s%s", h->code, m->name,
                                  cr_level_status_name(r.status),
-                                 r.status == CR_LEVEL_BEYOND_RUN ? " (pivot known, horizon not covered)" : "");
+                                 r.status == CR_LEVEL_BEYOND_RUN
+                                     ? " (pivot known, horizon not covered)"
+                                     : "");
                     cr_warn("aggregate %s: %s; left out of the %s ensemble", g->exp, line, h->code);
                     if (len + strlen(line) + 2 > cap) {
                         cap = 2 * cap + strlen(line);
@@ -235,8 +239,8 @@ static int place_horizons(struct agg *g, char **not_reached, struct cr_aggregate
                     rep->levels_not_reached++;
                     continue;
                 }
-                cr_info("aggregate %s: %s %s: pivot %d (REF mean %.2f degC), horizon %d-%d",
-                        g->exp, h->code, m->name, r.pivot, r.ref_mean, r.first_year, r.last_year);
+                cr_info("aggregate %s: %s %s: pivot %d (REF mean %.2f degC), horizon %d-%d", g->exp,
+                        h->code, m->name, r.pivot, r.ref_mean, r.first_year, r.last_year);
                 a = r.first_year;
                 b = r.last_year;
             }
@@ -261,7 +265,7 @@ static int place_horizons(struct agg *g, char **not_reached, struct cr_aggregate
     do {                                                                                           \
         int st_ = (call);                                                                          \
         if (st_ != NC_NOERR) {                                                                     \
-            return cr_err_set(err, CR_EINTERNAL, "writing %s: %s: %s", g->out_path, msg,          \
+            return cr_err_set(err, CR_EINTERNAL, "writing %s: %s: %s", g->out_path, msg,           \
                               nc_strerror(st_));                                                   \
         }                                                                                          \
     } while (0)
@@ -412,7 +416,8 @@ static int define_output(struct agg *g, char *not_reached, struct cr_ncgrid_copy
         }
     }
     text_att(g->ncid, NC_GLOBAL, "Conventions", "CF-1.8");
-    text_att(g->ncid, NC_GLOBAL, "title", "Horizon and ensemble statistics of climate-risk indicators (climrisk)");
+    text_att(g->ncid, NC_GLOBAL, "title",
+             "Horizon and ensemble statistics of climate-risk indicators (climrisk)");
     text_att(g->ncid, NC_GLOBAL, "climrisk_kind", "stats");
     text_att(g->ncid, NC_GLOBAL, "experiment", g->exp);
     text_att(g->ncid, NC_GLOBAL, "climrisk_version", CR_VERSION);
@@ -515,8 +520,8 @@ static int read_years(struct agg *g, const struct model *m, const struct horizon
 }
 
 struct maps {
-    float *q[Q_COUNT];     /* [model][horizon][cell] */
-    float *ens[Q_COUNT];   /* [stat][horizon][cell] */
+    float *q[Q_COUNT];   /* [model][horizon][cell] */
+    float *ens[Q_COUNT]; /* [stat][horizon][cell] */
 };
 
 static int write_maps(struct agg *g, const char *code, enum q q, const float *model_maps,
@@ -673,8 +678,10 @@ static int find_grid(struct agg *g, struct cr_err *err)
                 nc_inq_varndims(a->ncid, v, &nd);
                 nc_inq_vardimid(a->ncid, v, dims);
                 if (nd < 2 || nd > 3)
-                    return cr_err_set(err, CR_EDATA, "%s: %s has %d dimensions (want year and 1 "
-                                      "or 2 spatial)", a->path, cat[id].code, nd);
+                    return cr_err_set(err, CR_EDATA,
+                                      "%s: %s has %d dimensions (want year and 1 "
+                                      "or 2 spatial)",
+                                      a->path, cat[id].code, nd);
                 size_t len[2] = {1, 1};
                 char names[2][64] = {"", ""};
                 for (int k = 1; k < nd; k++) {

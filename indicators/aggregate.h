@@ -26,18 +26,18 @@ struct cr_aggregate_opts {
     char annual_dir[CR_PATH_MAX]; /* <workdir>/annual */
     char out_dir[CR_PATH_MAX];    /* <workdir>/stats */
     const struct cr_scenarios *scn;
-    const char *ensemble;         /* expected models (warned about when absent); NULL = none */
-    int warming_window;           /* [scenarios] warming_window */
-    int warming_horizon;          /* [scenarios] warming_horizon */
-    double max_missing_fraction;  /* a horizon mean needs this share of its years, at most, NaN */
-    int cog;                      /* also write the GeoTIFFs of stats/cog/ */
+    const char *ensemble;        /* expected models (warned about when absent); NULL = none */
+    int warming_window;          /* [scenarios] warming_window */
+    int warming_horizon;         /* [scenarios] warming_horizon */
+    double max_missing_fraction; /* a horizon mean needs this share of its years, at most, NaN */
+    int cog;                     /* also write the GeoTIFFs of stats/cog/ */
     const struct cr_strlist *experiments; /* NULL or empty: every experiment found */
 };
 
 struct cr_aggregate_report {
-    int experiments;  /* statistics files written */
-    int models;       /* (model, experiment) pairs read */
-    int cogs;         /* GeoTIFFs written */
+    int experiments;        /* statistics files written */
+    int models;             /* (model, experiment) pairs read */
+    int cogs;               /* GeoTIFFs written */
     int levels_not_reached; /* (model, level) pairs left out */
 };
 

@@ -31,7 +31,7 @@ struct cr_annual_out {
     do {                                                                                           \
         int st_ = (call);                                                                          \
         if (st_ != NC_NOERR) {                                                                     \
-            rc = cr_err_set(err, CR_EINTERNAL, "writing %s: %s: %s", o->final_path, what,         \
+            rc = cr_err_set(err, CR_EINTERNAL, "writing %s: %s: %s", o->final_path, what,          \
                             nc_strerror(st_));                                                     \
             goto done;                                                                             \
         }                                                                                          \
@@ -42,9 +42,9 @@ static int put_text(int ncid, int varid, const char *name, const char *value)
     return nc_put_att_text(ncid, varid, name, strlen(value), value);
 }
 
-int cr_annual_out_open(struct cr_annual_out **out, const char *path,
-                       const struct cr_annual_grid *g, int first_year, int nyears,
-                       unsigned long computes, int tas_france, struct cr_err *err)
+int cr_annual_out_open(struct cr_annual_out **out, const char *path, const struct cr_annual_grid *g,
+                       int first_year, int nyears, unsigned long computes, int tas_france,
+                       struct cr_err *err)
 {
     *out = NULL;
     struct cr_annual_out *o = calloc(1, sizeof *o);
@@ -102,7 +102,8 @@ int cr_annual_out_open(struct cr_annual_out **out, const char *path,
     }
     int yv;
     NCX(nc_def_var(o->ncid, "year", NC_INT, 1, &o->year_dim, &yv), "year");
-    put_text(o->ncid, yv, "long_name", "year (calendar year; snow year = year it starts in, 1 Aug)");
+    put_text(o->ncid, yv, "long_name",
+             "year (calendar year; snow year = year it starts in, 1 Aug)");
     put_text(o->ncid, yv, "units", "1");
     if (g->source_path) {
         NCX(nc_open(g->source_path, NC_NOWRITE, &in), "opening the input to copy its grid");
@@ -141,8 +142,8 @@ int cr_annual_out_open(struct cr_annual_out **out, const char *path,
         put_text(o->ncid, v, "definition", d->definition);
         put_text(o->ncid, v, "references", d->reference);
         put_text(o->ncid, v, "category", cr_category_name(d->category));
-        put_text(o->ncid, v, "year_type", d->year == CR_YEAR_SNOW ? "snow year (1 Aug - 31 Jul)"
-                                                                   : "calendar year");
+        put_text(o->ncid, v, "year_type",
+                 d->year == CR_YEAR_SNOW ? "snow year (1 Aug - 31 Jul)" : "calendar year");
         if (gridmap[0])
             put_text(o->ncid, v, "grid_mapping", gridmap);
         if (coordinates[0])
@@ -150,7 +151,8 @@ int cr_annual_out_open(struct cr_annual_out **out, const char *path,
         o->varid[id] = v;
     }
     if (tas_france) {
-        NCX(nc_def_var(o->ncid, "tas_france", NC_FLOAT, 1, &o->year_dim, &o->tas_varid), "tas_france");
+        NCX(nc_def_var(o->ncid, "tas_france", NC_FLOAT, 1, &o->year_dim, &o->tas_varid),
+            "tas_france");
         NCX(nc_def_var_fill(o->ncid, o->tas_varid, 0, &nanv), "fill value");
         put_text(o->ncid, o->tas_varid, "units", "degC");
         put_text(o->ncid, o->tas_varid, "long_name",

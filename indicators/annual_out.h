@@ -18,9 +18,9 @@
 #include "engine.h"
 
 struct cr_annual_grid {
-    size_t ny, nx;          /* ny = 1 for a station set */
-    int nspatial;           /* 2 or 1 */
-    char dim_names[2][64];  /* file order; dim_names[0] "" when nspatial = 1 */
+    size_t ny, nx;           /* ny = 1 for a station set */
+    int nspatial;            /* 2 or 1 */
+    char dim_names[2][64];   /* file order; dim_names[0] "" when nspatial = 1 */
     const char *source_path; /* a file to copy coordinates from (NetCDF); NULL: none */
     const char *source_var;  /* its data variable */
 };
@@ -38,8 +38,7 @@ int cr_annual_out_put(struct cr_annual_out *o, enum cr_ind id, int year, const f
                       struct cr_err *err);
 
 /* The France-mean temperature per year (nyears values). */
-int cr_annual_out_put_series(struct cr_annual_out *o, const float *tas_france,
-                             struct cr_err *err);
+int cr_annual_out_put_series(struct cr_annual_out *o, const float *tas_france, struct cr_err *err);
 
 /* A global attribute (NetCDF; ignored for CSV). Text or a number. */
 int cr_annual_out_attr_text(struct cr_annual_out *o, const char *name, const char *value,

@@ -207,7 +207,8 @@ static int open_series(struct sim *s, struct cr_err *err)
                 rc = cr_err_set(err, CR_EDATA,
                                 "%s uses the %s calendar but %s uses %s: the variables of one "
                                 "simulation must share a calendar",
-                                cr_series_file(s->series[k], 0), cr_calendar_name(s->info[k].calendar),
+                                cr_series_file(s->series[k], 0),
+                                cr_calendar_name(s->info[k].calendar),
                                 cr_series_file(s->series[s->first], 0), cr_calendar_name(s->cal));
             if (s->info[k].first.year != s->y0 || s->info[k].last.year != s->y1)
                 cr_warn("compute %s %s: %s covers %d-%d, %s covers %d-%d; years not covered by "
@@ -254,8 +255,10 @@ static int select_indicators(struct sim *s, unsigned long *selected, struct cr_e
                 cr_engine_indicator_code((enum cr_ind)id), names);
     }
     if (!sel)
-        return cr_err_set(err, CR_EUSAGE, "%s %s: none of the requested indicators can be "
-                          "computed from its inputs", job->model, job->experiment);
+        return cr_err_set(err, CR_EUSAGE,
+                          "%s %s: none of the requested indicators can be "
+                          "computed from its inputs",
+                          job->model, job->experiment);
     *selected = sel;
     return CR_OK;
 }
@@ -320,8 +323,7 @@ static int write_provenance(struct sim *s, struct hash_job *h, struct cr_err *er
     return rc;
 }
 
-int cr_compute(const struct cr_compute_job *job, struct cr_compute_report *rep,
-               struct cr_err *err)
+int cr_compute(const struct cr_compute_job *job, struct cr_compute_report *rep, struct cr_err *err)
 {
     double t0 = cr_now();
     memset(rep, 0, sizeof *rep);

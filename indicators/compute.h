@@ -20,15 +20,15 @@
 #include "engine.h"
 
 struct cr_compute_job {
-    const char *model;      /* GCM_RCM ("" when unknown) */
-    const char *experiment; /* historical, rcp45... ("" when unknown) */
-    const char *member;     /* r1i1p1 ("" when unknown) */
+    const char *model;              /* GCM_RCM ("" when unknown) */
+    const char *experiment;         /* historical, rcp45... ("" when unknown) */
+    const char *member;             /* r1i1p1 ("" when unknown) */
     const struct cr_strlist *files; /* [CR_IN_COUNT]: files of each input, any may be empty */
-    char out_path[4096];    /* .nc, or .csv for the long CSV */
-    unsigned long indicators; /* requested (bit per enum cr_ind) */
-    struct cr_engine_opts params; /* thresholds and missing-day rule; have[] is set from files */
-    size_t block_days;      /* days per read block; 0 = 32 */
-    int skip_unavailable;   /* drop requested indicators whose inputs are absent (else error) */
+    char out_path[4096];            /* .nc, or .csv for the long CSV */
+    unsigned long indicators;       /* requested (bit per enum cr_ind) */
+    struct cr_engine_opts params;   /* thresholds and missing-day rule; have[] is set from files */
+    size_t block_days;              /* days per read block; 0 = 32 */
+    int skip_unavailable; /* drop requested indicators whose inputs are absent (else error) */
     /* Called (from the computing thread) after each block with the number
      * of days done; may be NULL. Must be thread-safe when jobs run in
      * parallel. */
@@ -47,8 +47,7 @@ struct cr_compute_report {
 };
 
 /* Compute one simulation. */
-int cr_compute(const struct cr_compute_job *job, struct cr_compute_report *rep,
-               struct cr_err *err);
+int cr_compute(const struct cr_compute_job *job, struct cr_compute_report *rep, struct cr_err *err);
 
 /* Compute n simulations on `threads` threads (>= 1); status[i] and errs[i]
  * per job, reps[i] on success. Returns the number of jobs that failed.

@@ -27,10 +27,10 @@
 #include "pet.h"
 
 static const char *const codes[CR_IND_COUNT] = {
-    "tg_mean",   "txx",          "su",     "tx35",    "tr",         "fd",
-    "gsl",       "huglin",       "winkler", "cni",    "spring_frost", "gdd5",
-    "tsum200",   "water_deficit", "rx1day", "rx5day", "r20mm",      "prcptot",
-    "cdd",       "prsn_total",   "snow_days", "swe_max",
+    "tg_mean", "txx",           "su",        "tx35",    "tr",           "fd",
+    "gsl",     "huglin",        "winkler",   "cni",     "spring_frost", "gdd5",
+    "tsum200", "water_deficit", "rx1day",    "rx5day",  "r20mm",        "prcptot",
+    "cdd",     "prsn_total",    "snow_days", "swe_max",
 };
 
 int cr_engine_indicator_id(const char *code)
@@ -109,8 +109,8 @@ struct cr_engine {
     int done;    /* finished: nothing more may be fed */
 
     /* Groups of work, enabled from the indicators computed. */
-    int g_tx, g_tn, g_tg, g_gsl, g_tsum, g_hug, g_wink, g_cni, g_sf, g_wd, g_pr, g_rx5, g_cdd,
-        g_ps, g_snow;
+    int g_tx, g_tn, g_tg, g_gsl, g_tsum, g_hug, g_wink, g_cni, g_sf, g_wd, g_pr, g_rx5, g_cdd, g_ps,
+        g_snow;
 
     /* Days of the current year in each window (= expected days). */
     int year, nd_year, nd_aprsep, nd_aproct, nd_sep, nd_aprmay, nd_junaug;
@@ -143,7 +143,7 @@ struct cr_engine {
      * thus cost one NaN test a day. */
     size_t na, ninactive;
     size_t *perm, *inactive;
-    uint8_t *seen;                 /* activation scan: cell has a value today */
+    uint8_t *seen;                       /* activation scan: cell has a value today */
     size_t *run_src, *run_dst, *run_len; /* perm as runs of consecutive cells */
     size_t nruns;
     float *gin[CR_IN_COUNT];
@@ -231,7 +231,8 @@ int cr_engine_new(struct cr_engine **out, const struct cr_engine_opts *o, enum c
         return cr_err_set(err, CR_EUSAGE, "huglin and water_deficit need the cells' latitude");
     }
     e->g_tx = !!(c & (BIT(CR_IND_TXX) | BIT(CR_IND_SU) | BIT(CR_IND_TX35)));
-    e->g_tn = !!(c & (BIT(CR_IND_TR) | BIT(CR_IND_FD) | BIT(CR_IND_CNI) | BIT(CR_IND_SPRING_FROST)));
+    e->g_tn =
+        !!(c & (BIT(CR_IND_TR) | BIT(CR_IND_FD) | BIT(CR_IND_CNI) | BIT(CR_IND_SPRING_FROST)));
     e->g_gsl = !!(c & BIT(CR_IND_GSL));
     e->g_tsum = !!(c & BIT(CR_IND_TSUM200));
     e->g_hug = !!(c & BIT(CR_IND_HUGLIN));
@@ -715,9 +716,8 @@ static int close_year(struct cr_engine *e, cr_engine_emit_fn emit, void *user, s
     }
     if (c & BIT(CR_IND_HUGLIN)) {
         for (size_t i = 0; i < n; i++)
-            o[i] = too_many(e, e->hug_miss[i], e->nd_aprsep)
-                       ? NAN
-                       : (float)(e->hug_sum[i] * e->hug_k[i]);
+            o[i] = too_many(e, e->hug_miss[i], e->nd_aprsep) ? NAN
+                                                             : (float)(e->hug_sum[i] * e->hug_k[i]);
         EMIT(CR_IND_HUGLIN);
     }
     if (c & BIT(CR_IND_WINKLER)) {
@@ -1010,8 +1010,7 @@ int cr_engine_feed(struct cr_engine *e, struct cr_date start, size_t ndays,
     return CR_OK;
 }
 
-int cr_engine_finish(struct cr_engine *e, cr_engine_emit_fn emit, void *user,
-                     struct cr_err *err)
+int cr_engine_finish(struct cr_engine *e, cr_engine_emit_fn emit, void *user, struct cr_err *err)
 {
     if (e->done)
         return CR_OK;

@@ -111,8 +111,7 @@ int cr_engine_feed(struct cr_engine *e, struct cr_date start, size_t ndays,
 
 /* Feed missing days up to 31 December of last_year, then close the last
  * snow year (its missing days after that date count as missing). */
-int cr_engine_finish(struct cr_engine *e, cr_engine_emit_fn emit, void *user,
-                     struct cr_err *err);
+int cr_engine_finish(struct cr_engine *e, cr_engine_emit_fn emit, void *user, struct cr_err *err);
 
 /* The next day the engine expects. */
 struct cr_date cr_engine_next_day(const struct cr_engine *e);

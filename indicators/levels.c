@@ -129,7 +129,8 @@ void cr_level_find(const double *values, int y0, int n, const struct cr_period *
     if (sm) {
         cr_running_mean(values, n, window, sm);
         for (int i = 0; i < n; i++)
-            if (!isnan(sm[i]) && (isnan(out->max_smoothed) || sm[i] - out->ref_mean > out->max_smoothed))
+            if (!isnan(sm[i]) &&
+                (isnan(out->max_smoothed) || sm[i] - out->ref_mean > out->max_smoothed))
                 out->max_smoothed = sm[i] - out->ref_mean;
         free(sm);
     }

@@ -15,7 +15,7 @@
 
 enum cr_level_status {
     CR_LEVEL_REACHED,
-    CR_LEVEL_NOT_REACHED, /* the smoothed series never exceeds the level */
+    CR_LEVEL_NOT_REACHED,  /* the smoothed series never exceeds the level */
     CR_LEVEL_NO_REFERENCE, /* the historical run does not cover REF */
     CR_LEVEL_NO_SERIES,    /* no tas_france in the files */
     CR_LEVEL_BEYOND_RUN    /* reached, but the horizon's years are not all in the runs */
@@ -23,10 +23,10 @@ enum cr_level_status {
 
 struct cr_level_result {
     enum cr_level_status status;
-    int pivot;               /* pivot year (0 unless reached) */
+    int pivot;                 /* pivot year (0 unless reached) */
     int first_year, last_year; /* the horizon, -1 unless REACHED */
-    double ref_mean;         /* France-mean temperature over REF, degC */
-    double max_smoothed;     /* highest smoothed value minus ref_mean (NaN if none) */
+    double ref_mean;           /* France-mean temperature over REF, degC */
+    double max_smoothed;       /* highest smoothed value minus ref_mean (NaN if none) */
 };
 
 /* "reached", "not reached", ... */

@@ -17,8 +17,8 @@ struct cr_ncgrid_copy {
     int in_varid[16];
     int out_varid[16];
     int n;
-    char coordinates[512];                 /* for the `coordinates` attribute, "" if none */
-    char grid_mapping[NC_MAX_NAME + 1];    /* for `grid_mapping`, "" if none */
+    char coordinates[512];              /* for the `coordinates` attribute, "" if none */
+    char grid_mapping[NC_MAX_NAME + 1]; /* for `grid_mapping`, "" if none */
 };
 
 /* In define mode of `out`: define copies (with attributes) of the grid

@@ -42,8 +42,7 @@ int cr_simset_add_file(struct cr_simset *set, const char *path, const char *vari
 /* Add every NetCDF file under dir (recursively) that ingest/simulation.h
  * places in a simulation. Files that cannot be placed are counted in
  * *skipped (may be NULL) and logged (debug). */
-int cr_simset_add_dir(struct cr_simset *set, const char *dir, size_t *skipped,
-                      struct cr_err *err);
+int cr_simset_add_dir(struct cr_simset *set, const char *dir, size_t *skipped, struct cr_err *err);
 
 /* Simulations sorted by model then experiment (historical first). */
 void cr_simset_sort(struct cr_simset *set);

@@ -205,7 +205,7 @@ static void test_statistics_file(void **state)
     int rc = cr_aggregate(&o, &rep, &err);
     if (rc)
         fail_msg("%s", err.msg);
-    assert_int_equal(rep.experiments, 2); /* historical and rcp85 */
+    assert_int_equal(rep.experiments, 2);        /* historical and rcp85 */
     assert_int_equal(rep.levels_not_reached, 2); /* B: RWL27 and RWL40 */
 
     char path[700];

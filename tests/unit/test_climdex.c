@@ -35,9 +35,9 @@
 #include "indicators/engine.h"
 #include "support/engine_run.h"
 
-#define Y0 1959
-#define Y1 2004
-#define NY (Y1 - Y0 + 1)
+#define Y0    1959
+#define Y1    2004
+#define NY    (Y1 - Y0 + 1)
 #define NDAYS 17000
 
 /* Daily series on a Gregorian day index from 1959-01-01. */
@@ -121,7 +121,8 @@ static int load_reference(void)
     FILE *fp = fopen(path, "r");
     if (!fp)
         return -1;
-    /* year,fd,su,id,tr,gsl,gsl_sh,wsdi,csdi,sdii,r10mm,r20mm,rnnmm,cdd,cwd,r95ptot,r99ptot,prcptot */
+    /* year,fd,su,id,tr,gsl,gsl_sh,wsdi,csdi,sdii,r10mm,r20mm,rnnmm,cdd,cwd,r95ptot,r99ptot,prcptot
+     */
     assert_non_null(fgets(line, sizeof line, fp));
     assert_non_null(strstr(line, "year,fd,su,id,tr,gsl,gsl_sh"));
     while (fgets(line, sizeof line, fp)) {
@@ -233,9 +234,9 @@ static void test_station_1018935(void **state)
     struct cr_engine_opts o;
     cr_engine_opts_defaults(&o);
     o.have[CR_IN_TN] = o.have[CR_IN_TX] = o.have[CR_IN_PR] = 1;
-    const enum cr_ind ids[] = {CR_IND_TXX,   CR_IND_SU,      CR_IND_FD,     CR_IND_TR,
-                               CR_IND_GSL,   CR_IND_R20MM,   CR_IND_PRCPTOT, CR_IND_RX1DAY,
-                               CR_IND_RX5DAY};
+    const enum cr_ind ids[] = {CR_IND_TXX,     CR_IND_SU,     CR_IND_FD,
+                               CR_IND_TR,      CR_IND_GSL,    CR_IND_R20MM,
+                               CR_IND_PRCPTOT, CR_IND_RX1DAY, CR_IND_RX5DAY};
     for (size_t k = 0; k < sizeof ids / sizeof ids[0]; k++)
         o.indicators |= 1UL << ids[k];
     struct engine_result r;

@@ -42,7 +42,7 @@ static int between(struct cr_date d, int m1, int d1, int m2, int d2)
 }
 
 #define NEAR(a, b, tol) assert_true(fabs((double)(a) - (double)(b)) <= (tol))
-#define ISNAN(a) assert_true(isnan((double)(a)))
+#define ISNAN(a)        assert_true(isnan((double)(a)))
 
 static void test_catalogue_matches_engine(void **state)
 {
@@ -92,9 +92,9 @@ static void test_constant_climate(void **state)
     double lat[2] = {45, 35};
     struct engine_result r;
     struct cr_err err;
-    assert_int_equal(engine_run(&o, CR_CAL_STANDARD, 2001, 2001, 2, lat, constant_fn, NULL, 31,
-                                &r, &err),
-                     CR_OK);
+    assert_int_equal(
+        engine_run(&o, CR_CAL_STANDARD, 2001, 2001, 2, lat, constant_fn, NULL, 31, &r, &err),
+        CR_OK);
     NEAR(engine_value(&r, CR_IND_TG_MEAN, 2001, 0), 15, 1e-5);
     NEAR(engine_value(&r, CR_IND_TXX, 2001, 0), 20, 0);
     NEAR(engine_value(&r, CR_IND_SU, 2001, 0), 0, 0);
@@ -184,15 +184,15 @@ static void test_thresholds(void **state)
     double lat = 45;
     struct engine_result r;
     struct cr_err err;
-    assert_int_equal(engine_run(&o, CR_CAL_STANDARD, 2001, 2001, 1, &lat, thresholds_fn, NULL,
-                                10, &r, &err),
-                     CR_OK);
+    assert_int_equal(
+        engine_run(&o, CR_CAL_STANDARD, 2001, 2001, 1, &lat, thresholds_fn, NULL, 10, &r, &err),
+        CR_OK);
     NEAR(engine_value(&r, CR_IND_SU, 2001, 0), 3, 0);   /* 25.5, 35, 35.1 > 25 */
     NEAR(engine_value(&r, CR_IND_TX35, 2001, 0), 1, 0); /* only 35.1 > 35 */
     NEAR(engine_value(&r, CR_IND_TXX, 2001, 0), 35.1, 1e-5);
-    NEAR(engine_value(&r, CR_IND_TR, 2001, 0), 1, 0); /* 20.5 > 20, not 20 */
-    NEAR(engine_value(&r, CR_IND_FD, 2001, 0), 1, 0); /* -0.1 < 0, not 0 */
-    NEAR(engine_value(&r, CR_IND_R20MM, 2001, 0), 1, 0); /* 20 >= 20, not 19.9 */
+    NEAR(engine_value(&r, CR_IND_TR, 2001, 0), 1, 0);                     /* 20.5 > 20, not 20 */
+    NEAR(engine_value(&r, CR_IND_FD, 2001, 0), 1, 0);                     /* -0.1 < 0, not 0 */
+    NEAR(engine_value(&r, CR_IND_R20MM, 2001, 0), 1, 0);                  /* 20 >= 20, not 19.9 */
     NEAR(engine_value(&r, CR_IND_PRCPTOT, 2001, 0), 20 + 19.9 + 1, 1e-4); /* 1 >= 1, not 0.99 */
     NEAR(engine_value(&r, CR_IND_RX1DAY, 2001, 0), 20, 0);
     /* first window ends on 5 Jan: 20 + 19.9 + 1 + 0.99 + 0 */
@@ -229,9 +229,9 @@ static void check_newyear(size_t block)
     o.indicators = (1UL << CR_IND_CDD) | (1UL << CR_IND_RX5DAY) | (1UL << CR_IND_RX1DAY);
     struct engine_result r;
     struct cr_err err;
-    assert_int_equal(engine_run(&o, CR_CAL_STANDARD, 2001, 2002, 2, NULL, newyear_fn, NULL, block,
-                                &r, &err),
-                     CR_OK);
+    assert_int_equal(
+        engine_run(&o, CR_CAL_STANDARD, 2001, 2002, 2, NULL, newyear_fn, NULL, block, &r, &err),
+        CR_OK);
     /* The spell is cut at 1 January: 12 days in 2001, 10 in 2002
      * (climdex, which lets spells span years, gives 0 and 22). */
     NEAR(engine_value(&r, CR_IND_CDD, 2001, 0), 12, 0);
@@ -326,8 +326,8 @@ static void check_calendar(enum cr_calendar cal, int year, int ndays, int aprsep
     double lat = 35; /* k = 1 */
     struct engine_result r;
     struct cr_err err;
-    assert_int_equal(
-        engine_run(&o, cal, year, year, 1, &lat, calendar_fn, NULL, 100, &r, &err), CR_OK);
+    assert_int_equal(engine_run(&o, cal, year, year, 1, &lat, calendar_fn, NULL, 100, &r, &err),
+                     CR_OK);
     /* (15 + 25)/2 - 10 = 10 a day over 1 Apr-30 Sep */
     NEAR(engine_value(&r, CR_IND_HUGLIN, year, 0), 10.0 * aprsep, 1e-3);
     NEAR(engine_value(&r, CR_IND_WINKLER, year, 0), 5.0 * aproct, 1e-3);
@@ -374,8 +374,8 @@ static void test_tsum200(void **state)
         o.indicators = 1UL << CR_IND_TSUM200;
         struct engine_result r;
         struct cr_err err;
-        assert_int_equal(
-            engine_run(&o, cals[k], 2000, 2000, 4, NULL, tsum_fn, NULL, 64, &r, &err), CR_OK);
+        assert_int_equal(engine_run(&o, cals[k], 2000, 2000, 4, NULL, tsum_fn, NULL, 64, &r, &err),
+                         CR_OK);
         NEAR(engine_value(&r, CR_IND_TSUM200, 2000, 0), 200, 0);
         NEAR(engine_value(&r, CR_IND_TSUM200, 2000, 1), 10, 0);
         ISNAN(engine_value(&r, CR_IND_TSUM200, 2000, 2));
@@ -417,9 +417,9 @@ static void test_missing_days(void **state)
                    (1UL << CR_IND_PRCPTOT);
     struct engine_result r;
     struct cr_err err;
-    assert_int_equal(engine_run(&o, CR_CAL_STANDARD, 2000, 2001, 2, NULL, missing_fn, NULL, 30,
-                                &r, &err),
-                     CR_OK);
+    assert_int_equal(
+        engine_run(&o, CR_CAL_STANDARD, 2000, 2001, 2, NULL, missing_fn, NULL, 30, &r, &err),
+        CR_OK);
     /* 10 % of 365 = 36.5: 36 missing days keep the year, 37 do not */
     NEAR(engine_value(&r, CR_IND_SU, 2001, 0), 365 - 36, 0);
     ISNAN(engine_value(&r, CR_IND_SU, 2001, 1));
@@ -440,9 +440,9 @@ static void test_missing_days(void **state)
 
     /* A stricter tolerance: 0 % missing allowed. */
     o.max_missing_fraction = 0;
-    assert_int_equal(engine_run(&o, CR_CAL_STANDARD, 2000, 2001, 2, NULL, missing_fn, NULL, 30,
-                                &r, &err),
-                     CR_OK);
+    assert_int_equal(
+        engine_run(&o, CR_CAL_STANDARD, 2000, 2001, 2, NULL, missing_fn, NULL, 30, &r, &err),
+        CR_OK);
     ISNAN(engine_value(&r, CR_IND_CNI, 2001, 0));
     ISNAN(engine_value(&r, CR_IND_PRCPTOT, 2001, 0));
     ISNAN(engine_value(&r, CR_IND_TR, 2000, 0)); /* TN of 2000 misses 3 September days */
@@ -482,8 +482,7 @@ static void check_snow(int with_prsn)
 {
     struct cr_engine_opts o;
     opts_all(&o, 0, 0, 1, 1, with_prsn);
-    o.indicators = (1UL << CR_IND_PRSN_TOTAL) | (1UL << CR_IND_SNOW_DAYS) |
-                   (1UL << CR_IND_SWE_MAX);
+    o.indicators = (1UL << CR_IND_PRSN_TOTAL) | (1UL << CR_IND_SNOW_DAYS) | (1UL << CR_IND_SWE_MAX);
     struct engine_result r;
     struct cr_err err;
     assert_int_equal(
@@ -529,8 +528,7 @@ static void test_snow_360(void **state)
     (void)state;
     struct cr_engine_opts o;
     opts_all(&o, 0, 0, 1, 1, 1);
-    o.indicators = (1UL << CR_IND_PRSN_TOTAL) | (1UL << CR_IND_SWE_MAX) |
-                   (1UL << CR_IND_SNOW_DAYS);
+    o.indicators = (1UL << CR_IND_PRSN_TOTAL) | (1UL << CR_IND_SWE_MAX) | (1UL << CR_IND_SNOW_DAYS);
     struct engine_result r;
     struct cr_err err;
     assert_int_equal(
@@ -554,9 +552,9 @@ static void test_tg_fallback_and_inputs(void **state)
     struct engine_result r;
     struct cr_err err;
     double lat = 45;
-    assert_int_equal(engine_run(&o, CR_CAL_NOLEAP, 2001, 2001, 1, &lat, constant_fn, NULL, 365,
-                                &r, &err),
-                     CR_OK);
+    assert_int_equal(
+        engine_run(&o, CR_CAL_NOLEAP, 2001, 2001, 1, &lat, constant_fn, NULL, 365, &r, &err),
+        CR_OK);
     NEAR(engine_value(&r, CR_IND_TG_MEAN, 2001, 0), 15, 1e-6); /* (10 + 20) / 2 */
     engine_result_free(&r);
 
@@ -583,7 +581,6 @@ static void test_tg_fallback_and_inputs(void **state)
     assert_int_equal(cr_engine_feed(e, wrong, 1, in, NULL, NULL, &err), CR_EINTERNAL);
     cr_engine_free(e);
 }
-
 
 /* ---- I: cells that start late ------------------------------------------ */
 

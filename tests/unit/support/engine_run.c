@@ -16,9 +16,9 @@ static int collect(void *user, enum cr_ind id, int year, const float *values, st
     return CR_OK;
 }
 
-int engine_run(const struct cr_engine_opts *o, enum cr_calendar cal, int first_year,
-               int last_year, size_t ncells, const double *lat, series_fn fn, void *user,
-               size_t block_days, struct engine_result *res, struct cr_err *err)
+int engine_run(const struct cr_engine_opts *o, enum cr_calendar cal, int first_year, int last_year,
+               size_t ncells, const double *lat, series_fn fn, void *user, size_t block_days,
+               struct engine_result *res, struct cr_err *err)
 {
     memset(res, 0, sizeof *res);
     res->first_year = first_year;
