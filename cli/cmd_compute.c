@@ -425,6 +425,8 @@ int cmd_compute(int argc, char **argv)
         j->progress_user = &sp;
         total_days += name_days(&set.s[i]);
     }
+    if ((size_t)njobs > set.n)
+        njobs = (long)set.n;
     cr_info("compute: %zu simulation%s, %d indicator%s, %ld thread%s", set.n, set.n > 1 ? "s" : "",
             __builtin_popcountl(mask), __builtin_popcountl(mask) > 1 ? "s" : "", njobs,
             njobs > 1 ? "s" : "");
