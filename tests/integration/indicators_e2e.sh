@@ -8,6 +8,7 @@
 #   prcptot = yearsum(pr*86400 * gec(pr*86400, 1))
 #   txx     = yearmax(tasmax) - 273.15
 #   tg_mean = yearmean(tas) - 273.15
+# and fd, tr on two real EURO-CORDEX files (rotated pole, 360_day).
 # (CDO's eca_* operators aggregate the whole file unless given freq=year, and
 # eca_gsl/eca_cdd/runsum follow other conventions: ../shared/research
 # /indicators-science.md §2.2; the plain year* forms above are exact.)
@@ -146,6 +147,23 @@ awk -v ny=19162 '
     END { for (i = 0; i < 3; i++) printf "%.9g\n", s[i] / n[i] }' "$C/tg_mean.cdo" >"$C/tf.cdo"
 compare "$C/tf.mine" "$C/tf.cdo" 1e-5 tas_france 3 ||
     { paste "$C/tf.mine" "$C/tf.cdo"; fail "tas_france"; }
+
+# Real EURO-CORDEX files (rotated pole, proleptic_gregorian and 360_day):
+# fd and tr against CDO, the rotated grid copied.
+for f in "$SRC/../shared/data/climate_nc/euro-cordex/"test*.nc; do
+    [ -f "$f" ] || continue
+    o="$TMPDIR/cordex_$(basename "$f")"
+    "$CLIMRISK" -q compute --tasmin "$f" --indicators fd,tr --out "$o" || fail "compute $(basename "$f")"
+    ncdump -h "$o" | grep -q 'int rotated_latitude_longitude' || fail "rotated pole not copied"
+    ncdump -h "$o" | grep -q 'float fd(year, rlat, rlon)' || fail "rotated layout"
+    cdo -s -O yearsum -ltc,273.15 "$f" "$C/cfd.nc" 2>>"$C/cdo.log" || fail "cdo fd cordex"
+    cdo -s -O yearsum -gtc,293.15 "$f" "$C/ctr.nc" 2>>"$C/cdo.log" || fail "cdo tr cordex"
+    ncvals "$o" fd >"$C/cfd.mine"; cdovals "$C/cfd.nc" >"$C/cfd.cdo"
+    ncvals "$o" tr >"$C/ctr.mine"; cdovals "$C/ctr.nc" >"$C/ctr.cdo"
+    # CDO counts a partial first year too; the comparison skips our NaN years
+    compare "$C/cfd.mine" "$C/cfd.cdo" 0 "fd $(basename "$f")" 60 || fail "fd on $(basename "$f")"
+    compare "$C/ctr.mine" "$C/ctr.cdo" 0 "tr $(basename "$f")" 60 || fail "tr on $(basename "$f")"
+done
 
 # CSV output of one simulation, and --indicators
 "$CLIMRISK" -q compute --tasmax "$tx" --pr "$pr" --indicators su,rx1day --out "$TMPDIR/one.csv" ||
