@@ -26,7 +26,7 @@
 #include "../core/sha256.h"
 #include "../core/strutil.h"
 
-#define PG_DBNAME "climrisk"
+#define PG_DBNAME    "climrisk"
 #define PG_SUPERUSER "postgres"
 
 int cr_pg_default_dir(char *out, size_t size, struct cr_err *err)
@@ -121,8 +121,7 @@ static int run_prog(const struct run_as *ra, char *const argv[], const char *log
             close(devnull);
         }
         if (ra->switch_user) {
-            if (initgroups(ra->name, ra->gid) != 0 || setgid(ra->gid) != 0 ||
-                setuid(ra->uid) != 0)
+            if (initgroups(ra->name, ra->gid) != 0 || setgid(ra->gid) != 0 || setuid(ra->uid) != 0)
                 _exit(126);
         }
         /* The server refuses a cwd it cannot read after the user switch. */
@@ -312,8 +311,8 @@ static int init_cluster(const struct layout *lin, const struct run_as *ra, const
         return rc;
     char initdb[CR_PATH_MAX];
     cr_path_join(initdb, sizeof initdb, bindir, "initdb");
-    char *argv[] = {initdb, "-D", l.data, "-U", PG_SUPERUSER, "--auth=trust", "-E", "UTF8",
-                    "--locale=C", NULL};
+    char *argv[] = {initdb,         "-D", l.data, "-U",         PG_SUPERUSER,
+                    "--auth=trust", "-E", "UTF8", "--locale=C", NULL};
     cr_info("db: creating a PostgreSQL cluster in %s", l.data);
     int st = run_prog(ra, argv, l.log);
     if (st != 0)
@@ -358,8 +357,7 @@ static int ensure_database(const char *dsn_admin, const char *dsn_db, struct cr_
     if (!exists) {
         r = PQexec(c, "CREATE DATABASE " PG_DBNAME);
         if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-            int rc = cr_err_set(err, CR_EEXTERNAL, "CREATE DATABASE failed: %s",
-                                PQerrorMessage(c));
+            int rc = cr_err_set(err, CR_EEXTERNAL, "CREATE DATABASE failed: %s", PQerrorMessage(c));
             PQclear(r);
             PQfinish(c);
             return rc;
@@ -428,8 +426,8 @@ int cr_pg_start(const char *dir, struct cr_pg_info *info, struct cr_err *err)
         char pg_ctl[CR_PATH_MAX], opts[64];
         cr_path_join(pg_ctl, sizeof pg_ctl, bindir, "pg_ctl");
         snprintf(opts, sizeof opts, "-p %d", port);
-        char *argv[] = {pg_ctl, "-D", l.data, "-l", l.log, "-o", opts, "-w", "-t", "60",
-                        "start", NULL};
+        char *argv[] = {pg_ctl, "-D", l.data, "-l", l.log,   "-o",
+                        opts,   "-w", "-t",   "60", "start", NULL};
         double t0 = cr_now();
         int st = run_prog(&ra, argv, NULL);
         if (st != 0)
