@@ -46,8 +46,11 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_SUPPORT := $(wildcard tests/unit/support/*.c)
 TEST_SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/obj/%.o)
+# Helper programs of tests and benchmarks (e.g. fixture writers).
+TOOL_SRC := $(wildcard tests/tools/*.c)
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
 
-.PHONY: all test asan demo bench install uninstall clean format format-check unit deps
+.PHONY: all test asan demo bench install uninstall clean format format-check unit deps tools
 
 all: $(BUILD)/climrisk
 
@@ -77,9 +80,15 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libclimrisk.a $(TEST_SUPPORT_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(TEST_SUPPORT_OBJ) $(BUILD)/libclimrisk.a $(LDFLAGS_ALL) $(LIBS_ALL) $(TEST_LIBS)
 
+$(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/libclimrisk.a $(TEST_SUPPORT_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(TEST_SUPPORT_OBJ) $(BUILD)/libclimrisk.a $(LDFLAGS_ALL) $(LIBS_ALL)
+
 unit: $(UNIT_BIN)
 
-test: all $(UNIT_BIN)
+tools: $(TOOL_BIN)
+
+test: all $(UNIT_BIN) $(TOOL_BIN)
 	tests/run.sh $(BUILD)
 
 asan:
@@ -93,7 +102,7 @@ demo:
 	$(MAKE) all
 	scripts/demo.sh $(BUILD)
 
-bench: all
+bench: all $(TOOL_BIN)
 	bench/run.sh $(BUILD)
 
 install: all
