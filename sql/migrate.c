@@ -110,9 +110,12 @@ static int list_migrations(const char *dir, struct migration **out, int *n, stru
 }
 
 /* The schema_migrations table must exist before we can read it; the same
- * statements open 001_core.sql. */
+ * statements open 001_core.sql. CREATE SCHEMA IF NOT EXISTS would need the
+ * CREATE privilege on the database even when the schema exists, which a
+ * datamart_loader member does not have. */
 static const char *bootstrap_sql =
-    "CREATE SCHEMA IF NOT EXISTS datamart;"
+    "DO $$ BEGIN IF to_regnamespace('datamart') IS NULL THEN CREATE SCHEMA datamart; END IF; "
+    "END $$;"
     "CREATE TABLE IF NOT EXISTS datamart.schema_migrations ("
     " version integer PRIMARY KEY, name text NOT NULL, sha256 text NOT NULL,"
     " applied_at timestamptz NOT NULL DEFAULT now())";

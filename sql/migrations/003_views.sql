@@ -44,10 +44,11 @@ COMMENT ON VIEW datamart.annual_value IS
 
 -- Per-area aggregates of the horizon statistics: area-weighted mean (weight
 -- = area of the cell inside the area, computed by PostGIS), min and max of
--- the values of the cells intersecting the area. Computed when queried, from
--- the precomputed weights: a filter on the area (level, code, parent_code)
--- and on the slice columns keeps it to the few cells involved (a whole
--- level of one map is ~100k weight rows).
+-- the values of the cells intersecting the area. Computed when queried from
+-- the precomputed weights, one small aggregate per (map, area) row: filters
+-- on the map and area columns select the rows, and a LIMIT stops early (a
+-- whole level of one map is ~100k weight rows; materialising every map for
+-- 35 000 communes would be 10^8 rows per scenario).
 CREATE OR REPLACE VIEW datamart.area_stat AS
 SELECT i.code AS indicator,
        sc.code AS scenario,
@@ -59,11 +60,11 @@ SELECT i.code AS indicator,
        a.code,
        a.name,
        a.parent_code,
-       (sum(f.value::double precision * w.weight) / sum(w.weight))::real AS mean,
-       min(f.value) AS min,
-       max(f.value) AS max,
-       count(*)::integer AS ncells,
-       (sum(w.weight) / 1e6)::real AS covered_km2
+       v.mean,
+       v.min,
+       v.max,
+       v.ncells,
+       v.covered_km2
 FROM datamart.stat_slice s
 JOIN datamart.indicator i ON i.id = s.ind
 JOIN datamart.scenario sc ON sc.id = s.part
@@ -72,11 +73,18 @@ JOIN datamart.model m ON m.id = s.mdl
 JOIN datamart.statistic st ON st.id = s.stat
 JOIN datamart.quantity q ON q.id = s.qty
 CROSS JOIN datamart.admin_area a
-JOIN datamart.area_cell w ON w.area_id = a.id
-JOIN datamart.stat_fact f ON f.part = s.part AND f.slice = s.slice AND f.cell_id = w.cell_id
-GROUP BY i.code, sc.code, h.code, m.model, st.code, q.code, a.level, a.code, a.name, a.parent_code;
+CROSS JOIN LATERAL (
+    SELECT (sum(f.value::double precision * w.weight) / sum(w.weight))::real AS mean,
+           min(f.value) AS min,
+           max(f.value) AS max,
+           count(*)::integer AS ncells,
+           (sum(w.weight) / 1e6)::real AS covered_km2
+    FROM datamart.area_cell w
+    JOIN datamart.stat_fact f ON f.part = s.part AND f.slice = s.slice AND f.cell_id = w.cell_id
+    WHERE w.area_id = a.id) v
+WHERE v.ncells > 0;
 COMMENT ON VIEW datamart.area_stat IS
-    'Per admin area (level region/departement/commune, code = INSEE code): area-weighted mean, min and max of cell_stat over the cells intersecting the area (cells without a value are left out; ncells = cells used).';
+    'Per admin area (level region/departement/commune, code = INSEE code): area-weighted mean, min and max of cell_stat over the cells intersecting the area (cells without a value are left out; ncells = cells used). Filter on indicator, scenario, horizon (and level/code/parent_code) for speed.';
 
 -- Which years each model averaged for each horizon; for warming levels the
 -- window around the model's pivot year (NULL: the level is not reached).

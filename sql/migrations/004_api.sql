@@ -122,7 +122,8 @@ $fn$;
 -- commune (<category>_risk_commune): for each ensemble statistic, scenario
 -- and horizon, a column per indicator (horizon mean) and per indicator
 -- anomaly (<code>_anom). Built from datamart.indicator, so a new indicator
--- or category appears after `climrisk db migrate`.
+-- or category appears after `climrisk db migrate`. Each row aggregates its
+-- own few values (LATERAL), so filters select rows and a LIMIT stops early.
 CREATE OR REPLACE FUNCTION datamart.refresh_category_views()
 RETURNS integer
 LANGUAGE plpgsql AS $fn$
@@ -131,6 +132,7 @@ DECLARE
     cols text;
     acols text;
     ids text;
+    maps text;
     n integer := 0;
 BEGIN
     FOR cat IN SELECT DISTINCT category FROM datamart.indicator ORDER BY 1 LOOP
@@ -145,33 +147,32 @@ BEGIN
                string_agg(id::text, ',' ORDER BY id)
           INTO cols, acols, ids
           FROM datamart.indicator WHERE category = cat;
+        -- the (scenario, horizon, statistic) maps of the category's ensemble statistics
+        maps := format('(SELECT DISTINCT part, hor, stat FROM datamart.stat_slice '
+                       'WHERE mdl = 0 AND qty IN (1, 2) AND ind IN (%s)) k '
+                       'JOIN datamart.scenario sc ON sc.id = k.part '
+                       'JOIN datamart.horizon h ON h.id = k.hor '
+                       'JOIN datamart.statistic st ON st.id = k.stat ', ids);
         IF datamart.put_generated_view(cat || '_risk', format(
-            'SELECT w.*, g.geom_l93 FROM ('
-            'SELECT sc.code AS scenario, h.code AS horizon, st.code AS statistic, f.cell_id, %s '
-            'FROM datamart.stat_slice s '
-            'JOIN datamart.stat_fact f ON f.part = s.part AND f.slice = s.slice '
-            'JOIN datamart.scenario sc ON sc.id = s.part '
-            'JOIN datamart.horizon h ON h.id = s.hor '
-            'JOIN datamart.statistic st ON st.id = s.stat '
-            'WHERE s.mdl = 0 AND s.qty IN (1, 2) AND s.ind IN (%s) '
-            'GROUP BY sc.code, h.code, st.code, f.cell_id) w '
-            'JOIN datamart.grid_cell g ON g.cell_id = w.cell_id', cols, ids)) THEN
+            'SELECT sc.code AS scenario, h.code AS horizon, st.code AS statistic, g.cell_id, v.*, '
+            'g.geom_l93 FROM %s '
+            'CROSS JOIN datamart.grid_cell g '
+            'CROSS JOIN LATERAL (SELECT %s FROM datamart.stat_slice s '
+            'JOIN datamart.stat_fact f ON f.part = s.part AND f.slice = s.slice AND f.cell_id = g.cell_id '
+            'WHERE s.part = k.part AND s.hor = k.hor AND s.stat = k.stat AND s.mdl = 0 '
+            'AND s.qty IN (1, 2) AND s.ind IN (%s)) v', maps, cols, ids)) THEN
             n := n + 1;
         END IF;
         IF datamart.put_generated_view(cat || '_risk_commune', format(
-            'SELECT w.*, a2.geom_l93 FROM ('
-            'SELECT a.id AS area_id, a.code, a.name, a.parent_code AS departement, '
-            'sc.code AS scenario, h.code AS horizon, st.code AS statistic, %s '
-            'FROM datamart.stat_slice s '
-            'JOIN datamart.scenario sc ON sc.id = s.part '
-            'JOIN datamart.horizon h ON h.id = s.hor '
-            'JOIN datamart.statistic st ON st.id = s.stat '
+            'SELECT a.code, a.name, a.parent_code AS departement, sc.code AS scenario, '
+            'h.code AS horizon, st.code AS statistic, v.*, a.geom_l93 FROM %s '
             'CROSS JOIN datamart.admin_area a '
-            'JOIN datamart.area_cell w ON w.area_id = a.id '
+            'CROSS JOIN LATERAL (SELECT %s FROM datamart.area_cell w '
+            'JOIN datamart.stat_slice s ON s.part = k.part AND s.hor = k.hor AND s.stat = k.stat '
+            'AND s.mdl = 0 AND s.qty IN (1, 2) AND s.ind IN (%s) '
             'JOIN datamart.stat_fact f ON f.part = s.part AND f.slice = s.slice AND f.cell_id = w.cell_id '
-            'WHERE a.level = ''commune'' AND s.mdl = 0 AND s.qty IN (1, 2) AND s.ind IN (%s) '
-            'GROUP BY a.id, a.code, a.name, a.parent_code, sc.code, h.code, st.code) w '
-            'JOIN datamart.admin_area a2 ON a2.id = w.area_id', acols, ids)) THEN
+            'WHERE w.area_id = a.id) v '
+            'WHERE a.level = ''commune''', maps, acols, ids)) THEN
             n := n + 1;
         END IF;
     END LOOP;
