@@ -19,7 +19,7 @@ CC      ?= cc
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 GIT_REV := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
-PKGS      = netcdf hdf5 proj gdal libpq libcurl sqlite3 inih libmicrohttpd libcrypto zlib libpng
+PKGS      = netcdf hdf5 proj gdal libpq libcurl sqlite3 inih libmicrohttpd libcrypto zlib libpng json-c
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 TEST_LIBS  = $(shell pkg-config --libs cmocka)
@@ -32,11 +32,15 @@ ifeq ($(SANITIZE),1)
 SAN        = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 OPT        = -O1
 endif
+ifeq ($(SANITIZE),fuzz)
+SAN        = -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+OPT        = -O1
+endif
 CFLAGS_ALL = $(WARN) $(OPT) -g -pthread $(DEFS) $(SAN) -I. -I$(BUILD)/gen $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL = -pthread $(SAN) $(LDFLAGS)
 LIBS_ALL   = $(PKG_LIBS) -lm
 
-MODULES  := core config ingest indicators scenarios sql tiles
+MODULES  := core config ingest indicators scenarios sql tiles pipeline
 LIB_SRC  := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
 CLI_SRC  := $(wildcard cli/*.c)
 GEN_SRC  := $(BUILD)/gen/safran_grid_data.c
@@ -44,13 +48,16 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/safran_grid_data.o
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_TARGETS := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_BIN := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
+FUZZ_SECONDS ?= 60
 TEST_SUPPORT := $(wildcard tests/unit/support/*.c)
 TEST_SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/obj/%.o)
 # Helper programs of tests and benchmarks (e.g. fixture writers).
 TOOL_SRC := $(wildcard tests/tools/*.c)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
 
-.PHONY: all test asan demo bench install uninstall clean format format-check unit deps tools
+.PHONY: all test asan demo bench install uninstall clean format format-check unit deps fuzz fuzz-run tools
 
 all: $(BUILD)/climrisk
 
@@ -88,8 +95,31 @@ unit: $(UNIT_BIN)
 
 tools: $(TOOL_BIN)
 
-test: all $(UNIT_BIN) $(TOOL_BIN)
+# Fuzz targets: with libFuzzer under `make fuzz`, else with fuzz/replay.c so
+# that `make test` replays the corpus (regressions stay fixed).
+ifeq ($(SANITIZE),fuzz)
+$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(BUILD)/libclimrisk.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -fsanitize=fuzzer -o $@ $< $(BUILD)/libclimrisk.a $(LDFLAGS_ALL) $(LIBS_ALL)
+else
+$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/replay.c $(BUILD)/libclimrisk.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< fuzz/replay.c $(BUILD)/libclimrisk.a $(LDFLAGS_ALL) $(LIBS_ALL)
+endif
+
+test: all $(UNIT_BIN) $(FUZZ_BIN) $(TOOL_BIN)
 	tests/run.sh $(BUILD)
+
+fuzz:
+	$(MAKE) BUILD=build-fuzz CC=clang SANITIZE=fuzz fuzz-run
+
+fuzz-run: $(FUZZ_BIN)
+	@for t in $(FUZZ_TARGETS); do \
+	    mkdir -p $(BUILD)/corpus/$$t; \
+	    echo "== fuzz $$t for $(FUZZ_SECONDS) s"; \
+	    $(BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	        -print_final_stats=1 $(BUILD)/corpus/$$t fuzz/corpus/$$t || exit 1; \
+	done
 
 asan:
 	$(MAKE) BUILD=build-asan SANITIZE=1 test
@@ -116,7 +146,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/share/climrisk
 
 clean:
-	rm -rf build build-asan $(BUILD)
+	rm -rf build build-asan build-fuzz $(BUILD)
 
 C_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 

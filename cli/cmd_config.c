@@ -18,8 +18,10 @@ static void usage(FILE *out)
 int cmd_config(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"check", no_argument, 0, 'C'}, {"print", no_argument, 0, 'p'},
-        {"keys", no_argument, 0, 'k'},  {"help", no_argument, 0, 'h'},
+        {"check", no_argument, 0, 'C'},
+        {"print", no_argument, 0, 'p'},
+        {"keys", no_argument, 0, 'k'},
+        {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
     int mode = 'C', c;

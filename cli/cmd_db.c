@@ -8,6 +8,7 @@
 
 #include "../core/strutil.h"
 #include "../sql/datamart.h"
+#include "../sql/dsn.h"
 #include "../sql/pgcluster.h"
 #include "../sql/pgutil.h"
 #include "cli.h"
@@ -231,10 +232,13 @@ int cmd_db(int argc, char **argv)
             printf("%s\n", dsn);
             return CR_OK;
         }
+        /* The DSN goes through libpq's environment variables, not argv,
+         * where `ps` would show a password. */
+        if (cr_dsn_to_env(dsn, &err) != CR_OK)
+            return cli_fail("db", &err);
         char *pargv[64];
         int n = 0;
         pargv[n++] = "psql";
-        pargv[n++] = dsn;
         for (int i = optind + 1; i < argc && n < 62; i++)
             pargv[n++] = argv[i];
         pargv[n] = NULL;

@@ -10,29 +10,30 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: climrisk synth --out DIR [options]\n"
-            "\n"
-            "Generate synthetic daily projections on the real DRIAS/SAFRAN 8 km grid, one\n"
-            "NetCDF file per variable x model x scenario, named and formatted like DRIAS-2020\n"
-            "files. Defaults come from the [synth] section of the config (built-in defaults\n"
-            "without --config). The same options and seed give the same files.\n"
-            "\n"
-            "options:\n"
-            "  -o, --out DIR              output directory (created if needed)\n"
-            "  -c, --config FILE          read defaults from FILE's [synth] section\n"
-            "  -m, --models LIST          GCM_RCM pairs, comma-separated\n"
-            "  -s, --scenarios LIST       historical,rcp26,rcp45,rcp85\n"
-            "  -y, --years A-B            years of every run (overrides the two below)\n"
-            "      --historical-years A-B years of historical runs (default 1976-2005)\n"
-            "      --scenario-years A-B   years of RCP runs (default 2006-2100)\n"
-            "  -V, --variables LIST       tasminAdjust,tasmaxAdjust,tasAdjust,prtotAdjust,prsnAdjust\n"
-            "      --seed N               random seed (default 42)\n"
-            "      --calendar NAME        standard (default), noleap or 360_day\n"
-            "      --deflate N            deflate level 0-9 (default 1; DRIAS uses 5)\n"
-            "      --years-per-file N     split each run into files of N years\n"
-            "  -j, --jobs N               worker processes (default: one per CPU)\n"
-            "  -h, --help                 this help\n");
+    fprintf(
+        out,
+        "usage: climrisk synth --out DIR [options]\n"
+        "\n"
+        "Generate synthetic daily projections on the real DRIAS/SAFRAN 8 km grid, one\n"
+        "NetCDF file per variable x model x scenario, named and formatted like DRIAS-2020\n"
+        "files. Defaults come from the [synth] section of the config (built-in defaults\n"
+        "without --config). The same options and seed give the same files.\n"
+        "\n"
+        "options:\n"
+        "  -o, --out DIR              output directory (created if needed)\n"
+        "  -c, --config FILE          read defaults from FILE's [synth] section\n"
+        "  -m, --models LIST          GCM_RCM pairs, comma-separated\n"
+        "  -s, --scenarios LIST       historical,rcp26,rcp45,rcp85\n"
+        "  -y, --years A-B            years of every run (overrides the two below)\n"
+        "      --historical-years A-B years of historical runs (default 1976-2005)\n"
+        "      --scenario-years A-B   years of RCP runs (default 2006-2100)\n"
+        "  -V, --variables LIST       tasminAdjust,tasmaxAdjust,tasAdjust,prtotAdjust,prsnAdjust\n"
+        "      --seed N               random seed (default 42)\n"
+        "      --calendar NAME        standard (default), noleap or 360_day\n"
+        "      --deflate N            deflate level 0-9 (default 1; DRIAS uses 5)\n"
+        "      --years-per-file N     split each run into files of N years\n"
+        "  -j, --jobs N               worker processes (default: one per CPU)\n"
+        "  -h, --help                 this help\n");
 }
 
 static int set_list(struct cr_strlist *l, const char *csv)
@@ -123,21 +124,25 @@ int cmd_synth(int argc, char **argv)
             break;
         case 'y':
             if (cr_parse_year_range(optarg, &o.hist_first, &o.hist_last) != 0)
-                status = cli_usage_error("synth", "--years: '%s' is not a range like 1976-2005", optarg);
+                status =
+                    cli_usage_error("synth", "--years: '%s' is not a range like 1976-2005", optarg);
             o.scen_first = o.hist_first;
             o.scen_last = o.hist_last;
             break;
         case O_HIST:
             if (cr_parse_year_range(optarg, &o.hist_first, &o.hist_last) != 0)
-                status = cli_usage_error("synth", "--historical-years: '%s' is not a range like 1976-2005", optarg);
+                status = cli_usage_error(
+                    "synth", "--historical-years: '%s' is not a range like 1976-2005", optarg);
             break;
         case O_SCEN:
             if (cr_parse_year_range(optarg, &o.scen_first, &o.scen_last) != 0)
-                status = cli_usage_error("synth", "--scenario-years: '%s' is not a range like 2021-2100", optarg);
+                status = cli_usage_error(
+                    "synth", "--scenario-years: '%s' is not a range like 2021-2100", optarg);
             break;
         case O_SEED:
             if (cr_parse_long(optarg, &v) != 0 || v < 0)
-                status = cli_usage_error("synth", "--seed: '%s' is not a non-negative integer", optarg);
+                status =
+                    cli_usage_error("synth", "--seed: '%s' is not a non-negative integer", optarg);
             o.seed = (unsigned long)v;
             break;
         case O_CAL:

@@ -19,19 +19,20 @@ static const struct cli_command commands[] = {
     {"db", cmd_db, "private PostgreSQL/PostGIS server: start, stop, status, psql"},
     {"load", cmd_load, "load a run's indicators into the PostGIS datamart (binary COPY)"},
     {"config", cmd_config, "check a config file, print it, or list every key"},
+    {"run", cmd_run, "run the pipeline of a config file, incrementally (the scheduled job)"},
+    {"plan", cmd_plan, "list a run's independent tasks, or write a Slurm script"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
 static void print_help(FILE *out)
 {
-    fprintf(out,
-            "usage: climrisk [--verbose|--quiet] <command> [options]\n"
-            "       climrisk <command> --help\n"
-            "\n"
-            "Climate-risk indicators for France from DRIAS / EURO-CORDEX projections.\n"
-            "\n"
-            "commands:\n");
+    fprintf(out, "usage: climrisk [--verbose|--quiet] <command> [options]\n"
+                 "       climrisk <command> --help\n"
+                 "\n"
+                 "Climate-risk indicators for France from DRIAS / EURO-CORDEX projections.\n"
+                 "\n"
+                 "commands:\n");
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\n"

@@ -18,63 +18,112 @@ struct key_def {
     const char *section;
     const char *key;
     enum key_type type;
-    size_t off;      /* field in struct cr_config */
-    size_t off2;     /* K_RANGE: field of the last year */
-    size_t size;     /* K_STRING/K_PATH/K_ENUM: buffer size */
-    const char *def; /* default, as it would be written in the file */
-    double min, max; /* K_INT, K_DOUBLE */
+    size_t off;          /* field in struct cr_config */
+    size_t off2;         /* K_RANGE: field of the last year */
+    size_t size;         /* K_STRING/K_PATH/K_ENUM: buffer size */
+    const char *def;     /* default, as it would be written in the file */
+    double min, max;     /* K_INT, K_DOUBLE */
     const char *choices; /* K_ENUM: "a|b|c" */
     const char *doc;
 };
 
-#define F(field) offsetof(struct cr_config, field)
+#define F(field)  offsetof(struct cr_config, field)
 #define SZ(field) sizeof(((struct cr_config *)0)->field)
-#define STR(sec, key, field, def, doc) {sec, key, K_STRING, F(field), 0, SZ(field), def, 0, 0, NULL, doc}
-#define PATH(sec, key, field, def, doc) {sec, key, K_PATH, F(field), 0, SZ(field), def, 0, 0, NULL, doc}
-#define INT(sec, key, field, def, lo, hi, doc) {sec, key, K_INT, F(field), 0, 0, def, lo, hi, NULL, doc}
-#define DBL(sec, key, field, def, lo, hi, doc) {sec, key, K_DOUBLE, F(field), 0, 0, def, lo, hi, NULL, doc}
-#define LIST(sec, key, field, def, doc) {sec, key, K_LIST, F(field), 0, 0, def, 0, 0, NULL, doc}
-#define RANGE(sec, key, f1, f2, def, doc) {sec, key, K_RANGE, F(f1), F(f2), 0, def, 0, 0, NULL, doc}
-#define ENUM(sec, key, field, def, choices, doc) {sec, key, K_ENUM, F(field), 0, SZ(field), def, 0, 0, choices, doc}
+#define STR(sec, key, field, def, doc)                                                             \
+    {                                                                                              \
+        sec, key, K_STRING, F(field), 0, SZ(field), def, 0, 0, NULL, doc                           \
+    }
+#define PATH(sec, key, field, def, doc)                                                            \
+    {                                                                                              \
+        sec, key, K_PATH, F(field), 0, SZ(field), def, 0, 0, NULL, doc                             \
+    }
+#define INT(sec, key, field, def, lo, hi, doc)                                                     \
+    {                                                                                              \
+        sec, key, K_INT, F(field), 0, 0, def, lo, hi, NULL, doc                                    \
+    }
+#define DBL(sec, key, field, def, lo, hi, doc)                                                     \
+    {                                                                                              \
+        sec, key, K_DOUBLE, F(field), 0, 0, def, lo, hi, NULL, doc                                 \
+    }
+#define LIST(sec, key, field, def, doc)                                                            \
+    {                                                                                              \
+        sec, key, K_LIST, F(field), 0, 0, def, 0, 0, NULL, doc                                     \
+    }
+#define RANGE(sec, key, f1, f2, def, doc)                                                          \
+    {                                                                                              \
+        sec, key, K_RANGE, F(f1), F(f2), 0, def, 0, 0, NULL, doc                                   \
+    }
+#define ENUM(sec, key, field, def, choices, doc)                                                   \
+    {                                                                                              \
+        sec, key, K_ENUM, F(field), 0, SZ(field), def, 0, 0, choices, doc                          \
+    }
 
 static const struct key_def schema[] = {
-    STR("run", "name", run_name, "climrisk", "name of the run, shown in logs, reports and the datamart lineage"),
+    STR("run", "name", run_name, "climrisk",
+        "name of the run, shown in logs, reports and the datamart lineage"),
     PATH("run", "workdir", workdir, "work", "directory where every stage writes its outputs"),
-    INT("run", "jobs", jobs, "0", 0, 256, "parallel workers (processes or threads); 0 = one per CPU"),
-    STR("run", "on_failure", on_failure, "", "shell command run when a run fails (notification hook); empty = none"),
+    INT("run", "jobs", jobs, "0", 0, 256,
+        "parallel workers (processes or threads); 0 = one per CPU"),
+    STR("run", "on_failure", on_failure, "",
+        "shell command run when a run fails (notification hook); empty = none"),
 
-    ENUM("inputs", "source", source, "synth", "synth|manifest|directory", "where daily projections come from: generated, downloaded from a manifest, or a local directory"),
+    ENUM("inputs", "source", source, "synth", "synth|manifest|directory",
+         "where daily projections come from: generated, downloaded from a manifest, or a local "
+         "directory"),
     PATH("inputs", "manifest", manifest, "", "manifest of files to download (source = manifest)"),
-    PATH("inputs", "directory", input_dir, "", "directory of DRIAS-named NetCDF files (source = directory)"),
+    PATH("inputs", "directory", input_dir, "",
+         "directory of DRIAS-named NetCDF files (source = directory)"),
     PATH("inputs", "cache", cache_dir, "", "download cache; empty = <workdir>/cache"),
 
-    LIST("synth", "models", synth_models, "CNRM-CERFACS-CNRM-CM5_CNRM-ALADIN63,MPI-M-MPI-ESM-LR_MPI-CSC-REMO2009,IPSL-IPSL-CM5A-MR_IPSL-WRF381P", "GCM_RCM pairs to generate"),
-    LIST("synth", "scenarios", synth_scenarios, "historical,rcp45,rcp85", "experiments to generate: historical, rcp26, rcp45, rcp85"),
-    LIST("synth", "variables", synth_variables, "tasminAdjust,tasmaxAdjust,tasAdjust,prtotAdjust,prsnAdjust", "DRIAS variables to generate"),
-    RANGE("synth", "historical_years", synth_hist_first, synth_hist_last, "1976-2005", "years of the historical runs"),
-    RANGE("synth", "scenario_years", synth_scen_first, synth_scen_last, "2006-2100", "years of the scenario (RCP) runs (DRIAS runs start in 2006)"),
-    INT("synth", "seed", synth_seed, "42", 0, 2147483647, "random seed; the same seed gives the same files"),
-    ENUM("synth", "calendar", synth_calendar, "standard", "standard|noleap|360_day", "calendar of the generated time axis"),
-    INT("synth", "deflate", synth_deflate, "1", 0, 9, "deflate level of generated files (DRIAS uses 5; 1 is much faster)"),
+    LIST("synth", "models", synth_models,
+         "CNRM-CERFACS-CNRM-CM5_CNRM-ALADIN63,MPI-M-MPI-ESM-LR_MPI-CSC-REMO2009,IPSL-IPSL-CM5A-MR_"
+         "IPSL-WRF381P",
+         "GCM_RCM pairs to generate"),
+    LIST("synth", "scenarios", synth_scenarios, "historical,rcp45,rcp85",
+         "experiments to generate: historical, rcp26, rcp45, rcp85"),
+    LIST("synth", "variables", synth_variables,
+         "tasminAdjust,tasmaxAdjust,tasAdjust,prtotAdjust,prsnAdjust",
+         "DRIAS variables to generate"),
+    RANGE("synth", "historical_years", synth_hist_first, synth_hist_last, "1976-2005",
+          "years of the historical runs"),
+    RANGE("synth", "scenario_years", synth_scen_first, synth_scen_last, "2006-2100",
+          "years of the scenario (RCP) runs (DRIAS runs start in 2006)"),
+    INT("synth", "seed", synth_seed, "42", 0, 2147483647,
+        "random seed; the same seed gives the same files"),
+    ENUM("synth", "calendar", synth_calendar, "standard", "standard|noleap|360_day",
+         "calendar of the generated time axis"),
+    INT("synth", "deflate", synth_deflate, "1", 0, 9,
+        "deflate level of generated files (DRIAS uses 5; 1 is much faster)"),
 
     INT("fetch", "jobs", fetch_jobs, "4", 1, 32, "parallel downloads"),
-    INT("fetch", "timeout", fetch_timeout, "600", 1, 86400, "seconds without progress before a transfer is retried"),
-    INT("fetch", "retries", fetch_retries, "5", 0, 50, "retries after a timeout or a 5xx answer (exponential backoff)"),
-    PATH("fetch", "netrc", fetch_netrc, "", "netrc file with credentials; empty = ~/.netrc when it exists"),
+    INT("fetch", "timeout", fetch_timeout, "600", 1, 86400,
+        "seconds without progress before a transfer is retried"),
+    INT("fetch", "retries", fetch_retries, "5", 0, 50,
+        "retries after a timeout or a 5xx answer (exponential backoff)"),
+    PATH("fetch", "netrc", fetch_netrc, "",
+         "netrc file with credentials; empty = ~/.netrc when it exists"),
 
     LIST("compute", "indicators", indicators, "all", "indicator codes to compute, or all"),
-    DBL("compute", "max_missing_fraction", max_missing_fraction, "0.10", 0, 1, "a period value is NaN when more than this share of its days is missing"),
+    DBL("compute", "max_missing_fraction", max_missing_fraction, "0.10", 0, 1,
+        "a period value is NaN when more than this share of its days is missing"),
 
-    DBL("indicators", "snow_melt_factor", snow_melt_factor, "3.0", 0, 20, "degree-day melt factor of the snow model, mm per degC per day"),
-    DBL("indicators", "snow_cover_threshold", snow_cover_threshold, "10", 0, 1000, "SWE (mm) at or above which a day counts as snow-covered"),
-    DBL("indicators", "snow_rain_temperature", snow_rain_temperature, "1.0", -10, 10, "TG (degC) at or below which precipitation is snow when prsn is absent"),
+    DBL("indicators", "snow_melt_factor", snow_melt_factor, "3.0", 0, 20,
+        "degree-day melt factor of the snow model, mm per degC per day"),
+    DBL("indicators", "snow_cover_threshold", snow_cover_threshold, "10", 0, 1000,
+        "SWE (mm) at or above which a day counts as snow-covered"),
+    DBL("indicators", "snow_rain_temperature", snow_rain_temperature, "1.0", -10, 10,
+        "TG (degC) at or below which precipitation is snow when prsn is absent"),
 
-    PATH("scenarios", "dir", scenarios_dir, "", "directory of scenario declaration files; empty = the installed scenarios/"),
+    PATH("scenarios", "dir", scenarios_dir, "",
+         "directory of scenario declaration files; empty = the installed scenarios/"),
     STR("scenarios", "ensemble", ensemble, "DRIAS-2020", "ensemble whose models are expected"),
-    INT("scenarios", "warming_window", warming_window, "21", 1, 51, "years of the centred running mean used to find warming-level pivot years"),
-    INT("scenarios", "warming_horizon", warming_horizon, "20", 1, 51, "years of a warming-level horizon around its pivot year"),
+    INT("scenarios", "warming_window", warming_window, "21", 1, 51,
+        "years of the centred running mean used to find warming-level pivot years"),
+    INT("scenarios", "warming_horizon", warming_horizon, "20", 1, 51,
+        "years of a warming-level horizon around its pivot year"),
 
-    STR("datamart", "dsn", dsn, "", "PostgreSQL connection string; empty = CLIMRISK_DSN, else the private cluster"),
+    STR("datamart", "dsn", dsn, "",
+        "PostgreSQL connection string; empty = CLIMRISK_DSN, else the private cluster"),
     STR("datamart", "schema", db_schema, "datamart", "schema of the OpenDataMart"),
     INT("datamart", "lock_wait", lock_wait, "0", 0, 86400, "seconds climrisk load and db migrate wait for another datamart writer before exiting with code 5; 0 = fail at once"),
 
@@ -84,8 +133,10 @@ static const struct key_def schema[] = {
 
     STR("serve", "listen", listen, "127.0.0.1", "address the tile server listens on"),
     INT("serve", "port", port, "8080", 0, 65535, "TCP port of the tile server (0 = any free port)"),
-    INT("serve", "max_connections", max_connections, "256", 1, 100000, "connections served at once"),
-    INT("serve", "timeout", request_timeout, "30", 1, 3600, "seconds before an idle or slow connection is closed"),
+    INT("serve", "max_connections", max_connections, "256", 1, 100000,
+        "connections served at once"),
+    INT("serve", "timeout", request_timeout, "30", 1, 3600,
+        "seconds before an idle or slow connection is closed"),
 };
 
 #define NKEYS (sizeof schema / sizeof schema[0])
@@ -304,6 +355,44 @@ static int finish_parse(struct parse_state *st, int rc, struct cr_err *err)
                       st->name, rc);
 }
 
+/* libinih reads lines of at most INI_MAX_LINE - 1 characters and silently
+ * parses the rest as a new line; refuse such lines instead of misreading
+ * them, naming the key they set. */
+static int check_line_lengths(const char *text, const char *name, struct cr_err *err)
+{
+    char section[64] = "";
+    int line = 1;
+    for (const char *p = text; *p; line++) {
+        const char *end = strchr(p, '\n');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        const char *q = p;
+        while (q < p + len && (*q == ' ' || *q == '\t'))
+            q++;
+        if (*q == '[') {
+            const char *close = memchr(q, ']', len - (size_t)(q - p));
+            size_t n = close ? (size_t)(close - q - 1) : 0;
+            if (n >= sizeof section)
+                n = sizeof section - 1;
+            memcpy(section, q + 1, n);
+            section[n] = '\0';
+        }
+        if (len >= CR_CONFIG_MAX_LINE) {
+            const char *eq = memchr(q, '=', len - (size_t)(q - p));
+            size_t klen = eq ? (size_t)(eq - q) : 0;
+            while (klen > 0 && (q[klen - 1] == ' ' || q[klen - 1] == '\t'))
+                klen--;
+            if (klen > 0 && klen < 64)
+                return cr_err_set(err, CR_EUSAGE,
+                                  "%s:%d: key '%.*s' in [%s]: line longer than %d characters", name,
+                                  line, (int)klen, q, section, CR_CONFIG_MAX_LINE - 1);
+            return cr_err_set(err, CR_EUSAGE, "%s:%d: line longer than %d characters", name, line,
+                              CR_CONFIG_MAX_LINE - 1);
+        }
+        p = end ? end + 1 : p + len;
+    }
+    return CR_OK;
+}
+
 int cr_config_load_string(struct cr_config *cfg, const char *text, const char *name,
                           const char *base_dir, struct cr_err *err)
 {
@@ -311,6 +400,8 @@ int cr_config_load_string(struct cr_config *cfg, const char *text, const char *n
     if (rc)
         return rc;
     cr_strlcpy(cfg->path, name, sizeof cfg->path);
+    if ((rc = check_line_lengths(text, name, err)))
+        return rc;
     struct parse_state st;
     memset(&st, 0, sizeof st);
     st.cfg = cfg;
@@ -322,26 +413,21 @@ int cr_config_load(struct cr_config *cfg, const char *path, struct cr_err *err)
 {
     char dir[CR_PATH_MAX];
     cr_dirname(path, dir, sizeof dir);
-    int rc = cr_config_defaults(cfg, dir, err);
-    if (rc)
-        return rc;
-    cr_strlcpy(cfg->path, path, sizeof cfg->path);
-    FILE *fp = fopen(path, "r");
-    if (!fp)
-        return cr_err_set(err, CR_EUSAGE,
-                          "cannot open config file '%s': %m (see config/README.md for the format)",
-                          path);
-    struct parse_state st;
-    memset(&st, 0, sizeof st);
-    st.cfg = cfg;
-    st.name = path;
-    rc = ini_parse_file(fp, on_key, &st);
-    int read_error = ferror(fp);
-    fclose(fp);
-    if (read_error)
-        return cr_err_set(err, CR_EUSAGE, "cannot read config file '%s' (is it a directory?)",
-                          path);
-    return finish_parse(&st, rc, err);
+    char *text = NULL;
+    int rc = CR_OK;
+    if (cr_is_dir(path))
+        rc = cr_err_set(err, CR_EUSAGE, "config file '%s' is a directory", path);
+    else if (cr_read_file(path, &text, NULL, err) != CR_OK)
+        rc = cr_err_prefix(err, "config file (see config/README.md for the format)");
+    if (rc) {
+        /* Leave cfg safe to free. */
+        struct cr_err ignored;
+        cr_config_defaults(cfg, dir, &ignored);
+        return CR_EUSAGE;
+    }
+    rc = cr_config_load_string(cfg, text, path, dir, err);
+    free(text);
+    return rc;
 }
 
 void cr_config_free(struct cr_config *cfg)

@@ -15,6 +15,9 @@
 #include "../core/fsutil.h"
 #include "../core/strutil.h"
 
+/* The longest line libinih reads whole (its INI_MAX_LINE). */
+#define CR_CONFIG_MAX_LINE 200
+
 struct cr_config {
     char path[CR_PATH_MAX];     /* the file that was read ("" for defaults) */
     char base_dir[CR_PATH_MAX]; /* relative paths resolve against it */

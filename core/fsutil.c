@@ -91,7 +91,8 @@ int cr_atomic_open(struct cr_atomic_file *af, const char *final_path, struct cr_
         return rc;
     af->fp = fopen(af->tmp_path, "wb");
     if (!af->fp)
-        return cr_err_set(err, CR_EINTERNAL, "cannot create '%s': %s (check the directory exists and is writable)",
+        return cr_err_set(err, CR_EINTERNAL,
+                          "cannot create '%s': %s (check the directory exists and is writable)",
                           af->tmp_path, strerror(errno));
     return CR_OK;
 }
@@ -124,7 +125,29 @@ void cr_atomic_abort(struct cr_atomic_file *af)
     }
 }
 
+/* Is pid a live process? A zombie (killed, not yet reaped) is not. */
+static int process_alive(long pid)
+{
+    if (kill((pid_t)pid, 0) != 0 && errno != EPERM)
+        return 0;
+    char path[64], buf[256];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *fp = fopen(path, "r");
+    if (!fp)
+        return 1;
+    size_t n = fread(buf, 1, sizeof buf - 1, fp);
+    fclose(fp);
+    buf[n] = '\0';
+    const char *close = strrchr(buf, ')'); /* "pid (comm) S ..." */
+    return !(close && close[1] == ' ' && close[2] == 'Z');
+}
+
 int cr_remove_stale_parts(const char *dir)
+{
+    return cr_remove_parts(dir, 0);
+}
+
+int cr_remove_parts(const char *dir, int all)
 {
     DIR *d = opendir(dir);
     if (!d)
@@ -139,7 +162,7 @@ int cr_remove_stale_parts(const char *dir)
         long pid = strtol(mark + 6, &end, 10);
         if (*end != '\0' || pid <= 0)
             continue;
-        if (kill((pid_t)pid, 0) == 0 || errno == EPERM)
+        if (!all && process_alive(pid))
             continue; /* its writer is still running */
         char path[CR_PATH_MAX];
         if (cr_path_join(path, sizeof path, dir, de->d_name) == 0 && unlink(path) == 0)

@@ -41,6 +41,9 @@ void cr_atomic_abort(struct cr_atomic_file *af);
 /* Remove "*.part-<pid>" files in dir whose process no longer runs.
  * Returns the number removed. */
 int cr_remove_stale_parts(const char *dir);
+/* Same, or every part file when all is set (the caller holds a lock that
+ * excludes every other writer of dir). */
+int cr_remove_parts(const char *dir, int all);
 
 int cr_file_exists(const char *path);
 int cr_is_dir(const char *path);

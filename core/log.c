@@ -100,8 +100,8 @@ void cr_progress_add(struct cr_progress *p, uint64_t n)
         for (int i = 0; i < 30; i++)
             bar[i] = i < filled ? '#' : '-';
         bar[30] = '\0';
-        fprintf(stderr, "\r%-24.24s [%s] %3d%% %llu/%llu ETA %s ", p->label, bar,
-                (int)(frac * 100), (unsigned long long)p->done, (unsigned long long)p->total, eta);
+        fprintf(stderr, "\r%-24.24s [%s] %3d%% %llu/%llu ETA %s ", p->label, bar, (int)(frac * 100),
+                (unsigned long long)p->done, (unsigned long long)p->total, eta);
         fflush(stderr);
         return;
     }
@@ -111,7 +111,7 @@ void cr_progress_add(struct cr_progress *p, uint64_t n)
         char eta[32];
         double frac = (double)p->done / (double)p->total;
         format_duration((now - p->start) * (1.0 - frac) / frac, eta, sizeof eta);
-        cr_info("%s: %d%% (%llu/%llu), ETA %s", p->label, tenth * 10,
+        cr_info("%s: %d%% (%llu/%llu), ETA %s", p->label, (int)(frac * 100),
                 (unsigned long long)p->done, (unsigned long long)p->total, eta);
     }
 }

@@ -56,8 +56,7 @@ int cr_sha256_file(const char *path, char hex[CR_SHA256_HEX], struct cr_err *err
 {
     FILE *fp = fopen(path, "rb");
     if (!fp)
-        return cr_err_set(err, CR_EDATA, "cannot open '%s' to hash it: %s", path,
-                          strerror(errno));
+        return cr_err_set(err, CR_EDATA, "cannot open '%s' to hash it: %s", path, strerror(errno));
     struct cr_sha256 h;
     int rc = cr_sha256_init(&h, err);
     if (rc) {

@@ -3,11 +3,11 @@
 
 #include <string.h>
 
-#define TN CR_NEED_TASMIN
-#define TX CR_NEED_TASMAX
-#define TG CR_NEED_TAS
-#define PR CR_NEED_PR
-#define PS CR_NEED_PRSN
+#define TN  CR_NEED_TASMIN
+#define TX  CR_NEED_TASMAX
+#define TG  CR_NEED_TAS
+#define PR  CR_NEED_PR
+#define PS  CR_NEED_PRSN
 #define LAT CR_NEED_LAT
 
 static const struct cr_indicator_def catalog[] = {
@@ -42,14 +42,14 @@ static const struct cr_indicator_def catalog[] = {
     {"winkler", "Winkler degree-days", "Degrés-jours de Winkler", "degC days", CR_CAT_VINE,
      CR_KIND_SUM, 1, TG, CR_YEAR_CALENDAR, "time: sum over days",
      "sum over 1 Apr-31 Oct of max(0, TG - 10)", "Amerine & Winkler (1944)"},
-    {"cni", "Cool night index", "Indice de fraîcheur des nuits", "degC", CR_CAT_VINE,
-     CR_KIND_LEVEL, 0, TN, CR_YEAR_CALENDAR, "time: minimum within days time: mean over days",
+    {"cni", "Cool night index", "Indice de fraîcheur des nuits", "degC", CR_CAT_VINE, CR_KIND_LEVEL,
+     0, TN, CR_YEAR_CALENDAR, "time: minimum within days time: mean over days",
      "mean TN over September", "Tonietto & Carbonneau (2004)"},
     {"spring_frost", "Late frost days", "Jours de gel tardif", "days", CR_CAT_VINE, CR_KIND_COUNT,
      1, TN, CR_YEAR_CALENDAR, "time: minimum within days time: sum over days",
      "number of days with TN < 0 degC between 1 Apr and 31 May", "climrisk (vine budburst frost)"},
-    {"gdd5", "Growing degree-days (base 5)", "Degrés-jours de croissance (base 5 °C)",
-     "degC days", CR_CAT_GRASS, CR_KIND_SUM, 1, TG, CR_YEAR_CALENDAR, "time: sum over days",
+    {"gdd5", "Growing degree-days (base 5)", "Degrés-jours de croissance (base 5 °C)", "degC days",
+     CR_CAT_GRASS, CR_KIND_SUM, 1, TG, CR_YEAR_CALENDAR, "time: sum over days",
      "sum of max(0, TG - 5)", "ECA&D GD4 analogue (base 5 degC)"},
     {"tsum200", "Grass growth start (T-sum 200)", "Reprise de végétation de l'herbe (T-somme 200)",
      "day of year", CR_CAT_GRASS, CR_KIND_LEVEL, 0, TG, CR_YEAR_CALENDAR, "time: point",
@@ -72,8 +72,8 @@ static const struct cr_indicator_def catalog[] = {
     {"prcptot", "Wet-day precipitation", "Cumul des précipitations des jours pluvieux", "mm",
      CR_CAT_BASE, CR_KIND_SUM, 1, PR, CR_YEAR_CALENDAR, "time: sum over days",
      "sum of PR on days with PR >= 1 mm", "ETCCDI PRCPTOT (Zhang et al. 2011)"},
-    {"cdd", "Max dry spell", "Plus longue période sèche", "days", CR_CAT_BASE, CR_KIND_COUNT, 1,
-     PR, CR_YEAR_CALENDAR, "time: sum over days",
+    {"cdd", "Max dry spell", "Plus longue période sèche", "days", CR_CAT_BASE, CR_KIND_COUNT, 1, PR,
+     CR_YEAR_CALENDAR, "time: sum over days",
      "longest run of consecutive days with PR < 1 mm within the year",
      "ETCCDI CDD (Zhang et al. 2011), spells cut at year ends"},
     {"prsn_total", "Snowfall", "Chutes de neige", "mm", CR_CAT_SNOW, CR_KIND_SUM, 1, PS | TG,

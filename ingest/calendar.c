@@ -105,22 +105,33 @@ int cr_cal_valid(enum cr_calendar cal, struct cr_date d)
     return 1;
 }
 
+/* Floor division: the day-number formulas below must also hold for dates
+ * before year -4800 and for model calendars with negative years. */
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+/* Julian Day Numbers (Fliegel & Van Flandern, with floor division). */
 static int64_t jdn_gregorian(int y, int m, int d)
 {
     int64_t a = (14 - m) / 12, yy = (int64_t)y + 4800 - a, mm = m + 12 * a - 3;
-    return d + (153 * mm + 2) / 5 + 365 * yy + yy / 4 - yy / 100 + yy / 400 - 32045;
+    return d + (153 * mm + 2) / 5 + 365 * yy + floor_div(yy, 4) - floor_div(yy, 100) +
+           floor_div(yy, 400) - 32045;
 }
 
 static int64_t jdn_julian(int y, int m, int d)
 {
     int64_t a = (14 - m) / 12, yy = (int64_t)y + 4800 - a, mm = m + 12 * a - 3;
-    return d + (153 * mm + 2) / 5 + 365 * yy + yy / 4 - 32083;
+    return d + (153 * mm + 2) / 5 + 365 * yy + floor_div(yy, 4) - 32083;
 }
 
 static struct cr_date from_jdn_gregorian(int64_t j)
 {
-    int64_t a = j + 32044, b = (4 * a + 3) / 146097, c = a - 146097 * b / 4;
-    int64_t d = (4 * c + 3) / 1461, e = c - 1461 * d / 4, m = (5 * e + 2) / 153;
+    int64_t a = j + 32044, b = floor_div(4 * a + 3, 146097), c = a - floor_div(146097 * b, 4);
+    int64_t d = floor_div(4 * c + 3, 1461), e = c - floor_div(1461 * d, 4),
+            m = floor_div(5 * e + 2, 153);
     struct cr_date r = {(int)(100 * b + d - 4800 + m / 10), (int)(m + 3 - 12 * (m / 10)),
                         (int)(e - (153 * m + 2) / 5 + 1)};
     return r;
@@ -128,20 +139,14 @@ static struct cr_date from_jdn_gregorian(int64_t j)
 
 static struct cr_date from_jdn_julian(int64_t j)
 {
-    int64_t c = j + 32082, d = (4 * c + 3) / 1461, e = c - 1461 * d / 4, m = (5 * e + 2) / 153;
+    int64_t c = j + 32082, d = floor_div(4 * c + 3, 1461), e = c - floor_div(1461 * d, 4),
+            m = floor_div(5 * e + 2, 153);
     struct cr_date r = {(int)(d - 4800 + m / 10), (int)(m + 3 - 12 * (m / 10)),
                         (int)(e - (153 * m + 2) / 5 + 1)};
     return r;
 }
 
 #define GREGORIAN_START_JDN 2299161 /* 1582-10-15 */
-
-/* Floor division, for model-calendar years before 0. */
-static int64_t floor_div(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
 
 int64_t cr_cal_day_number(enum cr_calendar cal, struct cr_date d)
 {

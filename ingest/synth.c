@@ -39,7 +39,7 @@
 
 #define FILL_VALUE 1.0e20f
 #define BLOCK_DAYS 30
-#define NVARS 5
+#define NVARS      5
 
 enum var_id { V_TASMIN, V_TASMAX, V_TAS, V_PR, V_PRSN };
 
@@ -248,8 +248,8 @@ static double normal_quantile(double p)
     static const double c[] = {-7.784894002430293e-03, -3.223964580411365e-01,
                                -2.400758277161838e+00, -2.549732539343734e+00,
                                4.374664141464968e+00,  2.938163982698783e+00};
-    static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01,
-                               2.445134137142996e+00, 3.754408661907416e+00};
+    static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
+                               3.754408661907416e+00};
     if (p <= 0)
         return -1e9;
     if (p >= 1)
@@ -339,13 +339,13 @@ static void field_free(struct field *f)
 /* ---- climatology of a land cell --------------------------------------- */
 
 struct cell_clim {
-    float t0;        /* annual mean TG, degC */
-    float amp;       /* half range of the seasonal cycle */
-    float dtr;       /* mean diurnal range */
-    float dtr_amp;   /* its seasonal half range (larger in summer) */
-    float pwet[12];  /* wet-day probability per month */
-    float scale[12]; /* scale of wet-day amounts, mm/day */
-    float shape;     /* shape of wet-day amounts (< 1: skewed; smaller = heavier) */
+    float t0;         /* annual mean TG, degC */
+    float amp;        /* half range of the seasonal cycle */
+    float dtr;        /* mean diurnal range */
+    float dtr_amp;    /* its seasonal half range (larger in summer) */
+    float pwet[12];   /* wet-day probability per month */
+    float scale[12];  /* scale of wet-day amounts, mm/day */
+    float shape;      /* shape of wet-day amounts (< 1: skewed; smaller = heavier) */
     float summer_dry; /* share of the summer drying this cell gets */
 };
 
@@ -394,8 +394,8 @@ static void make_climatology(struct cell_clim *c, const struct cr_safran_point *
     c->dtr = (float)(9.2 + 1.5 * continental - 1.5 * atlantic + 1.0 * med - 0.8 * mountain);
     c->dtr_amp = (float)(2.6 + 0.6 * continental);
 
-    double annual_mm = 650 + 0.55 * alt + 450 * atlantic + 350 * pyrenees_w + 700 * cevennes -
-                       80 * med;
+    double annual_mm =
+        650 + 0.55 * alt + 450 * atlantic + 350 * pyrenees_w + 700 * cevennes - 80 * med;
     double pwet_base = 0.33 + 0.15 * atlantic - 0.12 * med + 0.10 * mountain;
     c->shape = (float)(0.80 - 0.12 * cevennes - 0.06 * med - 0.04 * mountain);
     c->summer_dry = (float)(0.6 + 0.6 * med);
@@ -420,10 +420,10 @@ static void make_climatology(struct cell_clim *c, const struct cr_safran_point *
 /* ---- one run (model x scenario) ---------------------------------------- */
 
 struct model_traits {
-    double bias;      /* degC */
-    double sens;      /* multiplies the scenario warming */
-    double pfac;      /* multiplies precipitation */
-    double dtr_bias;  /* degC */
+    double bias;     /* degC */
+    double sens;     /* multiplies the scenario warming */
+    double pfac;     /* multiplies precipitation */
+    double dtr_bias; /* degC */
 };
 
 static double unit_hash(uint64_t h, int salt)
@@ -546,7 +546,8 @@ static int define_file(const struct run_ctx *rc, int v, const char *path, struct
     put_text(ncid, vcrs, "crs_wkt", rc->crs_wkt);
     put_text(ncid, vcrs, "spatial_ref", rc->crs_wkt);
     put_text(ncid, vcrs, "epsg", "27572");
-    put_text(ncid, vcrs, "references", "https://spatialreference.org/ref/epsg/ntf-paris-lambert-zone-ii/");
+    put_text(ncid, vcrs, "references",
+             "https://spatialreference.org/ref/epsg/ntf-paris-lambert-zone-ii/");
 
     int dims[3] = {dt, dy, dx};
     NC_TRY(nc_def_var(ncid, var_meta[v].name, NC_FLOAT, 3, dims, &var), "data variable");
@@ -566,7 +567,8 @@ static int define_file(const struct run_ctx *rc, int v, const char *path, struct
 
     char text[512];
     put_text(ncid, NC_GLOBAL, "Conventions", "CF-1.6");
-    snprintf(text, sizeof text, "SYNTHETIC %s for France in the DRIAS-2020 format (not Météo-France data)",
+    snprintf(text, sizeof text,
+             "SYNTHETIC %s for France in the DRIAS-2020 format (not Météo-France data)",
              var_meta[v].name);
     put_text(ncid, NC_GLOBAL, "title", text);
     put_text(ncid, NC_GLOBAL, "institution", "climrisk synthetic data generator");
@@ -634,8 +636,8 @@ static void update_thresholds(struct weather *w, const struct run_ctx *rc, int y
         for (int m = 0; m < 12; m++) {
             /* Fewer wet days in summer and more in winter as it warms. */
             double season = cos(2 * M_PI * (m - 0.5) / 12.0);
-            double change = season > 0 ? 1 + 0.02 * dT * season
-                                       : 1 + 0.045 * dT * season * c->summer_dry;
+            double change =
+                season > 0 ? 1 + 0.02 * dT * season : 1 + 0.045 * dT * season * c->summer_dry;
             double p_wet = clampd(c->pwet[m] * change, 0.02, 0.9);
             w->zthr[p * 12 + m] = (float)normal_quantile(1 - p_wet);
         }
@@ -680,8 +682,8 @@ static void generate_day(struct weather *w, const struct run_ctx *rc, struct cr_
             pr = c->scale[m] * wet_amount_unit(e, c->shape) * pf;
             pr *= 1 + extreme_gain * (e > 2.3 ? 1.0 : 0.3);
         }
-        double tg = c->t0 + c->amp * season + rc->traits.bias + dT_day +
-                    sd * field_at(&w->ft, p) + 0.35 * rng_fast_normal(&w->rng);
+        double tg = c->t0 + c->amp * season + rc->traits.bias + dT_day + sd * field_at(&w->ft, p) +
+                    0.35 * rng_fast_normal(&w->rng);
         if (wet)
             tg -= 0.8 * season; /* cloudy: cooler summer days, milder winter ones */
         double dtr = c->dtr + c->dtr_amp * season + rc->traits.dtr_bias +
@@ -712,8 +714,8 @@ static int write_segment(const struct run_ctx *rc, struct weather *w, struct cr_
         int v = var_index(o->variables.items[i]);
         struct out_file *f = &files[v];
         char name[512];
-        if (cr_synth_file_name(name, sizeof name, var_meta[v].name, rc->model, rc->scenario,
-                               first, last) != 0 ||
+        if (cr_synth_file_name(name, sizeof name, var_meta[v].name, rc->model, rc->scenario, first,
+                               last) != 0 ||
             cr_path_join(f->final_path, sizeof f->final_path, o->out_dir, name) != 0) {
             rc_status = cr_err_set(err, CR_EUSAGE, "output path too long in '%s'", o->out_dir);
             goto fail;
@@ -769,8 +771,8 @@ static int write_segment(const struct run_ctx *rc, struct weather *w, struct cr_
         f->active = 0;
         if (st != NC_NOERR) {
             unlink(f->tmp_path);
-            rc_status = cr_err_set(err, CR_EINTERNAL, "closing '%s': %s (disk full?)",
-                                   f->tmp_path, nc_strerror(st));
+            rc_status = cr_err_set(err, CR_EINTERNAL, "closing '%s': %s (disk full?)", f->tmp_path,
+                                   nc_strerror(st));
             goto fail;
         }
         if ((rc_status = cr_publish(f->tmp_path, f->final_path, err)))
@@ -919,16 +921,27 @@ int cr_synth_run(const struct cr_synth_opts *o, struct cr_synth_report *rep, str
                 k++;
             }
 
+    /* A single run is reported by its caller (climrisk run); several get a
+     * progress display of their own. */
     struct cr_progress prog;
-    cr_progress_begin(&prog, "synth runs", njobs);
+    int show = njobs > 1;
+    if (show)
+        cr_progress_begin(&prog, "synth runs", njobs);
     if (o->jobs <= 1) {
         for (k = 0; k < njobs && status == CR_OK; k++) {
-            struct run_ctx rc = {o, jobs[k].model, jobs[k].scenario,
+            struct run_ctx rc = {o,
+                                 jobs[k].model,
+                                 jobs[k].scenario,
                                  find_experiment(jobs[k].scenario),
-                                 traits_of(jobs[k].model, o->seed), clim, lon2d, lat2d, wkt};
+                                 traits_of(jobs[k].model, o->seed),
+                                 clim,
+                                 lon2d,
+                                 lat2d,
+                                 wkt};
             status = run_one(&rc, rep, err);
             if (status == CR_OK)
-                cr_progress_add(&prog, 1);
+                if (show)
+                    cr_progress_add(&prog, 1);
         }
     } else {
         int failure = CR_OK;
@@ -938,7 +951,8 @@ int cr_synth_run(const struct cr_synth_opts *o, struct cr_synth_report *rep, str
             while (running >= (size_t)o->jobs) {
                 wait_one(jobs, njobs, rep, err, &failure);
                 running--;
-                cr_progress_add(&prog, 1);
+                if (show)
+                    cr_progress_add(&prog, 1);
             }
             if (failure != CR_OK)
                 break;
@@ -960,9 +974,15 @@ int cr_synth_run(const struct cr_synth_opts *o, struct cr_synth_report *rep, str
                 memset(&res, 0, sizeof res);
                 struct cr_err cerr;
                 cr_err_clear(&cerr);
-                struct run_ctx rc = {o, jobs[k].model, jobs[k].scenario,
+                struct run_ctx rc = {o,
+                                     jobs[k].model,
+                                     jobs[k].scenario,
                                      find_experiment(jobs[k].scenario),
-                                     traits_of(jobs[k].model, o->seed), clim, lon2d, lat2d, wkt};
+                                     traits_of(jobs[k].model, o->seed),
+                                     clim,
+                                     lon2d,
+                                     lat2d,
+                                     wkt};
                 res.status = run_one(&rc, &res.rep, &cerr);
                 memcpy(res.msg, cerr.msg, sizeof res.msg);
                 ssize_t wr = write(fds[1], &res, sizeof res);
@@ -976,13 +996,15 @@ int cr_synth_run(const struct cr_synth_opts *o, struct cr_synth_report *rep, str
         while (running > 0) {
             wait_one(jobs, njobs, rep, err, &failure);
             running--;
-            cr_progress_add(&prog, 1);
+            if (show)
+                cr_progress_add(&prog, 1);
         }
         status = failure;
         if (status == CR_OK && cr_stop_requested())
             status = cr_err_set(err, CR_EINTERRUPT, "interrupted");
     }
-    cr_progress_end(&prog);
+    if (show)
+        cr_progress_end(&prog);
 done:
     free(jobs);
     free(wkt);

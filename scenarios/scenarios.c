@@ -115,7 +115,8 @@ static int on_period(void *user, const char *section, const char *key, const cha
         return cr_parse_bool(value, &per->is_reference) == 0
                    ? 1
                    : fail(p, "[%s] reference: '%s' is not yes or no", section, value);
-    return fail(p, "[%s]: unknown key '%s' (known: years, experiments, reference, label_en, label_fr)",
+    return fail(p,
+                "[%s]: unknown key '%s' (known: years, experiments, reference, label_en, label_fr)",
                 section, key);
 }
 
@@ -166,7 +167,9 @@ static int on_level(void *user, const char *section, const char *key, const char
         w->tracc_year = (int)year;
         return 1;
     }
-    return fail(p, "[%s]: unknown key '%s' (known: france_warming, experiment, tracc_year, label_en, label_fr)",
+    return fail(p,
+                "[%s]: unknown key '%s' (known: france_warming, experiment, tracc_year, label_en, "
+                "label_fr)",
                 section, key);
 }
 
@@ -354,8 +357,8 @@ int cr_scenarios_load(struct cr_scenarios *s, const char *dir, struct cr_err *er
                 p.ens = &s->ensembles[s->nensembles++];
                 rc = parse_file(&p, ens_dir, names[i], on_ensemble, err);
                 if (rc == CR_OK && !p.ens->name[0])
-                    rc = cr_err_set(err, CR_EUSAGE, "%s/%s: [ensemble] name is missing",
-                                    ens_dir, names[i]);
+                    rc = cr_err_set(err, CR_EUSAGE, "%s/%s: [ensemble] name is missing", ens_dir,
+                                    names[i]);
             }
             free(names[i]);
         }

@@ -10,7 +10,7 @@ set -euo pipefail
 build_pkgs=(
     build-essential pkg-config make
     libnetcdf-dev libhdf5-dev libproj-dev libgdal-dev libpq-dev libcurl4-openssl-dev
-    libsqlite3-dev libinih-dev libmicrohttpd-dev libssl-dev zlib1g-dev libpng-dev
+    libsqlite3-dev libinih-dev libmicrohttpd-dev libssl-dev zlib1g-dev libpng-dev libjson-c-dev
     libcmocka-dev
 )
 run_pkgs=(

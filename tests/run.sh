@@ -47,6 +47,11 @@ for t in tests/integration/*.sh; do
     [ -f "$t" ] || continue
     run_one "integration/$(basename "$t" .sh)" bash "$t"
 done
+echo "fault tests:"
+for t in tests/faults/*.sh; do
+    [ -f "$t" ] || continue
+    run_one "faults/$(basename "$t" .sh)" bash "$t"
+done
 echo
 if [ $skip -gt 0 ]; then echo "$pass passed, $fail failed, $skip skipped"; else echo "$pass passed, $fail failed"; fi
 [ $fail -eq 0 ] || { printf 'failed: %s\n' "${failed[*]}"; exit 1; }

@@ -86,6 +86,14 @@ static void test_round_trip_every_calendar(void **state)
             assert_true(cr_cal_valid(cals[c], back));
             assert_int_equal(cr_cal_day_number(cals[c], back), n + k);
         }
+        /* far in the past too (found by fuzzing: year -5001) */
+        d.year = -5001;
+        n = cr_cal_day_number(cals[c], d);
+        for (int k = 0; k < 4000; k += 7) {
+            struct cr_date back = cr_cal_from_day_number(cals[c], n + k);
+            assert_true(cr_cal_valid(cals[c], back));
+            assert_int_equal(cr_cal_day_number(cals[c], back), n + k);
+        }
     }
 }
 
@@ -94,14 +102,17 @@ static void test_time_units(void **state)
     (void)state;
     struct cr_time_units tu;
     char why[256];
-    assert_int_equal(cr_time_units_parse("days since 1950-01-01 00:00:00", &tu, why, sizeof why), 0);
+    assert_int_equal(cr_time_units_parse("days since 1950-01-01 00:00:00", &tu, why, sizeof why),
+                     0);
     assert_true(tu.seconds_per_unit == 86400);
     assert_int_equal(tu.epoch.year, 1950);
-    assert_int_equal(cr_time_units_parse("hours since 1949-12-01T00:00:00Z", &tu, why, sizeof why), 0);
+    assert_int_equal(cr_time_units_parse("hours since 1949-12-01T00:00:00Z", &tu, why, sizeof why),
+                     0);
     assert_true(tu.seconds_per_unit == 3600);
     assert_int_equal(tu.epoch.month, 12);
     assert_int_equal(cr_time_units_parse("days since 1950-1-1", &tu, why, sizeof why), 0);
-    assert_int_equal(cr_time_units_parse("seconds since 2000-01-01 12:30:00 UTC", &tu, why, sizeof why), 0);
+    assert_int_equal(
+        cr_time_units_parse("seconds since 2000-01-01 12:30:00 UTC", &tu, why, sizeof why), 0);
     assert_true(tu.epoch_seconds == 45000);
     assert_int_equal(cr_time_units_parse("fortnights since 1950-01-01", &tu, why, sizeof why), -1);
     assert_non_null(strstr(why, "unknown unit"));

@@ -78,7 +78,8 @@ static void test_errors(void **state)
         {"[run]\njobs = four\n", {"t.ini:2:", "'jobs'", "not an integer"}},
         {"[run]\njobs = 1000\n", {"t.ini:2:", "out of range", NULL}},
         {"[compute]\nmax_missing_fraction = 1.5\n", {"t.ini:2:", "max_missing_fraction", "range"}},
-        {"[inputs]\nsource = ftp\n", {"t.ini:2:", "'ftp' is not one of synth|manifest|directory", NULL}},
+        {"[inputs]\nsource = ftp\n",
+         {"t.ini:2:", "'ftp' is not one of synth|manifest|directory", NULL}},
         {"[run]\nname = a\n\nname = b\n", {"t.ini:4:", "given twice", NULL}},
         {"[synth]\nhistorical_years = 2005-1976\n", {"t.ini:2:", "year range", NULL}},
         {"[synth]\nmodels = ,\n", {"t.ini:2:", "empty list", NULL}},
@@ -96,6 +97,23 @@ static void test_errors(void **state)
                 fail_msg("case %zu: '%s' not in '%s'", i, cases[i].expect[k], err.msg);
         cr_config_free(&cfg);
     }
+}
+
+/* libinih would split a line longer than its buffer and parse the rest as
+ * a new line; the loader must refuse it, naming the key. */
+static void test_overlong_line(void **state)
+{
+    (void)state;
+    char text[400];
+    memset(text, 0, sizeof text);
+    strcpy(text, "[datamart]\ndsn = ");
+    memset(text + strlen(text), 'a', 250);
+    strcat(text, "\n");
+    struct cr_config cfg;
+    struct cr_err err;
+    assert_int_equal(load(&cfg, text, &err), CR_EUSAGE);
+    assert_non_null(strstr(err.msg, "t.ini:2: key 'dsn' in [datamart]: line longer than"));
+    cr_config_free(&cfg);
 }
 
 static void test_missing_file(void **state)
@@ -127,8 +145,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),     cmocka_unit_test(test_values),
-        cmocka_unit_test(test_errors),       cmocka_unit_test(test_missing_file),
-        cmocka_unit_test(test_demo_config_is_valid),
+        cmocka_unit_test(test_errors),       cmocka_unit_test(test_overlong_line),
+        cmocka_unit_test(test_missing_file), cmocka_unit_test(test_demo_config_is_valid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -161,9 +161,9 @@ static void test_error_prefix(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sha256_vectors),    cmocka_unit_test(test_sha256_file_streams),
-        cmocka_unit_test(test_strict_parsing),    cmocka_unit_test(test_strlist),
-        cmocka_unit_test(test_atomic_file),       cmocka_unit_test(test_error_prefix),
+        cmocka_unit_test(test_sha256_vectors), cmocka_unit_test(test_sha256_file_streams),
+        cmocka_unit_test(test_strict_parsing), cmocka_unit_test(test_strlist),
+        cmocka_unit_test(test_atomic_file),    cmocka_unit_test(test_error_prefix),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

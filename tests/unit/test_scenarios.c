@@ -74,7 +74,8 @@ static void test_errors_name_file_and_line(void **state)
     (void)state;
     char dir[] = "/tmp/scn-XXXXXX";
     assert_non_null(mkdtemp(dir));
-    write_file(dir, "experiments.ini", "[historical]\ntype = historical\n[rcp45]\ntype = scenario\n");
+    write_file(dir, "experiments.ini",
+               "[historical]\ntype = historical\n[rcp45]\ntype = scenario\n");
     write_file(dir, "periods.ini",
                "[REF]\nyears = 1976-2005\nexperiments = historical\nreference = yes\n"
                "[H1]\nyears = 2021-2050\nexperiments = rcp45\ncolour = red\n");
@@ -153,8 +154,8 @@ static void test_pivot_never_reached_and_gaps(void **state)
     cr_running_mean(t, 125, 21, sm);
     assert_true(isnan(sm[2030 - 1976]));
     assert_true(fabs(sm[2031 - 1976] - t[2031 - 1976]) < 1e-9);
-    assert_true(isnan(sm[1976 - 1976]));     /* window starts before the series */
-    assert_true(!isnan(sm[1986 - 1976]));    /* 1976..1996 all present */
+    assert_true(isnan(sm[1976 - 1976]));  /* window starts before the series */
+    assert_true(!isnan(sm[1986 - 1976])); /* 1976..1996 all present */
 }
 
 int main(void)

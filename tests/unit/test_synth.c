@@ -97,7 +97,8 @@ static void test_names_metadata_and_grid(void **state)
     run(&o);
     char path[1024];
     /* DRIAS portal naming, e.g. the research notes' example:
-     * tasmaxAdjust_France_CNRM-CERFACS-CNRM-CM5_CNRM-ALADIN63_rcp4.5_METEO-FRANCE_ADAMONT-France_SAFRAN_day_20900101-20901231.nc */
+     * tasmaxAdjust_France_CNRM-CERFACS-CNRM-CM5_CNRM-ALADIN63_rcp4.5_METEO-FRANCE_ADAMONT-France_SAFRAN_day_20900101-20901231.nc
+     */
     path_of(path, sizeof path, &o, "tasmaxAdjust", "rcp45", 2090, 2090, 31);
     assert_non_null(strstr(path, "tasmaxAdjust_France_CNRM-CERFACS-CNRM-CM5_CNRM-ALADIN63_rcp4.5_"
                                  "METEO-FRANCE_ADAMONT-France_SAFRAN_day_20900101-20901231.nc"));
@@ -215,7 +216,8 @@ static void test_physical_consistency(void **state)
     init_opts(&o, "phys", "rcp85", "tasminAdjust,tasmaxAdjust,tasAdjust,prtotAdjust,prsnAdjust");
     run(&o);
     char p[5][1024];
-    const char *vars[5] = {"tasminAdjust", "tasmaxAdjust", "tasAdjust", "prtotAdjust", "prsnAdjust"};
+    const char *vars[5] = {"tasminAdjust", "tasmaxAdjust", "tasAdjust", "prtotAdjust",
+                           "prsnAdjust"};
     float *d[5];
     size_t nt = 0;
     for (int v = 0; v < 5; v++) {

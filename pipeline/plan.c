@@ -1,0 +1,204 @@
+/* plan.c — derive the tasks of a run from its configuration; see plan.h. */
+#include "plan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "run.h"
+
+static const char *kind_names[CR_TASK_KINDS] = {"inputs", "compute", "aggregate", "load", "tiles"};
+
+const char *cr_task_kind_name(enum cr_task_kind k)
+{
+    return (unsigned)k < CR_TASK_KINDS ? kind_names[k] : "?";
+}
+
+int cr_task_kind_exit_code(enum cr_task_kind k)
+{
+    return 11 + (int)k; /* 11 inputs, 12 compute, 13 aggregate, 14 load, 15 tiles */
+}
+
+static int add_dep(struct cr_task *t, int id)
+{
+    int *bigger = realloc(t->deps, (t->ndeps + 1) * sizeof *bigger);
+    if (!bigger)
+        return -1;
+    t->deps = bigger;
+    t->deps[t->ndeps++] = id;
+    return 0;
+}
+
+static struct cr_task *add_task(struct cr_plan *p, enum cr_task_kind kind, int sim,
+                                const char *experiment)
+{
+    struct cr_task *bigger = realloc(p->tasks, (p->ntasks + 1) * sizeof *bigger);
+    if (!bigger)
+        return NULL;
+    p->tasks = bigger;
+    struct cr_task *t = &p->tasks[p->ntasks];
+    memset(t, 0, sizeof *t);
+    t->id = (int)++p->ntasks;
+    t->kind = kind;
+    t->sim = sim;
+    if (experiment)
+        cr_strlcpy(t->experiment, experiment, sizeof t->experiment);
+    if (sim >= 0)
+        snprintf(t->name, sizeof t->name, "%s %s %s", kind_names[kind], p->sims[sim].model,
+                 p->sims[sim].experiment);
+    else if (experiment)
+        snprintf(t->name, sizeof t->name, "%s %s", kind_names[kind], experiment);
+    else
+        snprintf(t->name, sizeof t->name, "%s", kind_names[kind]);
+    return t;
+}
+
+static int simulations_from_config(const struct cr_config *cfg, struct cr_plan *p,
+                                   struct cr_err *err)
+{
+    if (strcmp(cfg->source, "synth") != 0)
+        return cr_err_set(err, CR_EUSAGE,
+                          "%s: [inputs] source = %s is not supported by 'climrisk run' in this "
+                          "version (use source = synth, or run the stages by hand)",
+                          cfg->path[0] ? cfg->path : "config", cfg->source);
+    size_t n = cfg->synth_models.n * cfg->synth_scenarios.n;
+    p->sims = calloc(n ? n : 1, sizeof *p->sims);
+    if (!p->sims)
+        return cr_err_set(err, CR_EINTERNAL, "out of memory");
+    for (size_t m = 0; m < cfg->synth_models.n; m++)
+        for (size_t s = 0; s < cfg->synth_scenarios.n; s++) {
+            struct cr_sim *sim = &p->sims[p->nsims++];
+            if (cr_strlcpy(sim->model, cfg->synth_models.items[m], sizeof sim->model) >=
+                    sizeof sim->model ||
+                cr_strlcpy(sim->experiment, cfg->synth_scenarios.items[s],
+                           sizeof sim->experiment) >= sizeof sim->experiment)
+                return cr_err_set(err, CR_EUSAGE, "model or scenario name too long: %s %s",
+                                  cfg->synth_models.items[m], cfg->synth_scenarios.items[s]);
+        }
+    return CR_OK;
+}
+
+int cr_plan_build(const struct cr_config *cfg, struct cr_plan *p, struct cr_err *err)
+{
+    memset(p, 0, sizeof *p);
+    int rc = simulations_from_config(cfg, p, err);
+    if (rc)
+        return rc;
+    int *inputs = calloc(p->nsims, sizeof *inputs);
+    int *computes = calloc(p->nsims, sizeof *computes);
+    if (!inputs || !computes) {
+        free(inputs);
+        free(computes);
+        return cr_err_set(err, CR_EINTERNAL, "out of memory");
+    }
+    int oom = 0;
+    for (size_t s = 0; s < p->nsims && !oom; s++) {
+        struct cr_task *t = add_task(p, CR_TASK_INPUTS, (int)s, NULL);
+        oom = !t;
+        if (t)
+            inputs[s] = t->id;
+    }
+    if (cr_step_available(CR_TASK_COMPUTE))
+        for (size_t s = 0; s < p->nsims && !oom; s++) {
+            struct cr_task *t = add_task(p, CR_TASK_COMPUTE, (int)s, NULL);
+            oom = !t || add_dep(t, inputs[s]);
+            if (t)
+                computes[s] = t->id;
+        }
+    int first_reduction = (int)p->ntasks + 1;
+    if (cr_step_available(CR_TASK_AGGREGATE) && cr_step_available(CR_TASK_COMPUTE)) {
+        /* One aggregate per scenario experiment; it also needs the historical
+         * runs of its models (the reference period). */
+        for (size_t s = 0; s < p->nsims && !oom; s++) {
+            const char *exp = p->sims[s].experiment;
+            if (strcmp(exp, "historical") == 0)
+                continue;
+            int seen = 0;
+            for (size_t k = (size_t)first_reduction - 1; k < p->ntasks; k++)
+                seen |= strcmp(p->tasks[k].experiment, exp) == 0;
+            if (seen)
+                continue;
+            struct cr_task *t = add_task(p, CR_TASK_AGGREGATE, -1, exp);
+            oom = !t;
+            for (size_t q = 0; t && q < p->nsims && !oom; q++) {
+                int same_exp = strcmp(p->sims[q].experiment, exp) == 0;
+                int hist_of_member = 0;
+                if (strcmp(p->sims[q].experiment, "historical") == 0)
+                    for (size_t r = 0; r < p->nsims; r++)
+                        hist_of_member |= strcmp(p->sims[r].experiment, exp) == 0 &&
+                                          strcmp(p->sims[r].model, p->sims[q].model) == 0;
+                if (same_exp || hist_of_member)
+                    oom = add_dep(t, computes[q]);
+            }
+        }
+    }
+    int last_aggregate = (int)p->ntasks;
+    for (enum cr_task_kind k = CR_TASK_LOAD; k <= CR_TASK_TILES && !oom; k++) {
+        if (!cr_step_available(k) || !cr_step_available(CR_TASK_AGGREGATE))
+            continue;
+        struct cr_task *t = add_task(p, k, -1, NULL);
+        oom = !t;
+        for (int id = first_reduction; t && id <= last_aggregate && !oom; id++)
+            oom = add_dep(t, id);
+        if (t && k == CR_TASK_LOAD)
+            for (size_t s = 0; s < p->nsims && !oom; s++)
+                oom = add_dep(t, computes[s]);
+        if (t && k == CR_TASK_TILES && cr_step_available(CR_TASK_LOAD))
+            oom = add_dep(t, (int)p->ntasks - 1);
+    }
+    free(inputs);
+    free(computes);
+    if (oom)
+        return cr_err_set(err, CR_EINTERNAL, "out of memory");
+    return CR_OK;
+}
+
+void cr_plan_free(struct cr_plan *p)
+{
+    for (size_t i = 0; i < p->ntasks; i++)
+        free(p->tasks[i].deps);
+    free(p->tasks);
+    free(p->sims);
+    memset(p, 0, sizeof *p);
+}
+
+void cr_plan_print(const struct cr_plan *p, FILE *out)
+{
+    for (size_t i = 0; i < p->ntasks; i++) {
+        const struct cr_task *t = &p->tasks[i];
+        fprintf(out, "%3d  %-9s %s", t->id, cr_task_kind_name(t->kind), t->name);
+        if (t->ndeps) {
+            fprintf(out, "  (after");
+            for (size_t d = 0; d < t->ndeps; d++)
+                fprintf(out, " %d", t->deps[d]);
+            fprintf(out, ")");
+        }
+        fputc('\n', out);
+    }
+}
+
+int cr_plan_write_slurm(const struct cr_plan *p, const char *config_path, FILE *out,
+                        struct cr_err *err)
+{
+    if (p->nsims == 0)
+        return cr_err_set(err, CR_EUSAGE, "the plan has no simulation");
+    fprintf(out,
+            "#!/bin/bash\n"
+            "# Slurm submission for climrisk, generated by `climrisk plan --slurm`.\n"
+            "# Submit with: bash <this file>  (it calls sbatch twice).\n"
+            "# 1. a job array: one element per simulation (its inputs and annual\n"
+            "#    indicators), independent of each other;\n"
+            "# 2. a dependent job: the reductions (aggregate, load, tiles). It reruns\n"
+            "#    `climrisk run`, which finds the simulations up to date and does the rest.\n"
+            "# Adjust partition, time and memory to your cluster.\n"
+            "set -euo pipefail\n"
+            "CONFIG=%s\n"
+            "CLIMRISK=${CLIMRISK:-climrisk}\n"
+            "array_id=$(sbatch --parsable --job-name=climrisk-sims --array=1-%zu \\\n"
+            "    --cpus-per-task=1 --mem=2G --time=04:00:00 \\\n"
+            "    --wrap \"$CLIMRISK run --sim \\$SLURM_ARRAY_TASK_ID $CONFIG\")\n"
+            "sbatch --parsable --job-name=climrisk-reduce --dependency=afterok:$array_id \\\n"
+            "    --cpus-per-task=2 --mem=8G --time=04:00:00 \\\n"
+            "    --wrap \"$CLIMRISK run $CONFIG\"\n",
+            config_path, p->nsims);
+    return CR_OK;
+}
