@@ -53,11 +53,13 @@ FUZZ_BIN := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
 FUZZ_SECONDS ?= 60
 TEST_SUPPORT := $(wildcard tests/unit/support/*.c)
 TEST_SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/obj/%.o)
-# Helper programs of tests and benchmarks (e.g. fixture writers).
+# Test tools (tests/tools/*.c): programs the integration tests and
+# benchmarks run, such as the fault-injecting HTTP server and the datamart
+# fixture writer; linked with the test support code and the library.
 TOOL_SRC := $(wildcard tests/tools/*.c)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
 
-.PHONY: all test asan demo bench install uninstall clean format format-check unit deps fuzz fuzz-run tools
+.PHONY: valgrind all test asan demo bench install uninstall clean format format-check unit deps fuzz fuzz-run tools
 
 all: $(BUILD)/climrisk
 
@@ -109,6 +111,17 @@ endif
 
 test: all $(UNIT_BIN) $(FUZZ_BIN) $(TOOL_BIN)
 	tests/run.sh $(BUILD)
+
+# Unit tests under valgrind memcheck: no errors, no definite/indirect leaks.
+# (test_synth takes about ten minutes there.)
+VALGRIND_TESTS ?= $(UNIT_BIN)
+valgrind: $(UNIT_BIN)
+	@for t in $(VALGRIND_TESTS); do \
+	    printf '%-40s ' "$$t"; \
+	    valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
+	        --errors-for-leak-kinds=definite,indirect --error-exitcode=9 $$t >$$t.valgrind.log 2>&1 \
+	        && echo ok || { echo "FAILED (see $$t.valgrind.log)"; exit 1; }; \
+	done
 
 fuzz:
 	$(MAKE) BUILD=build-fuzz CC=clang SANITIZE=fuzz fuzz-run

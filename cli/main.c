@@ -15,6 +15,7 @@
 
 static const struct cli_command commands[] = {
     {"synth", cmd_synth, "generate realistic DRIAS-format NetCDF projections"},
+    {"fetch", cmd_fetch, "download and verify the files of a manifest into the local cache"},
     {"inspect", cmd_inspect, "show what a NetCDF file holds and how climrisk reads it"},
     {"db", cmd_db, "PostgreSQL/PostGIS: private server (start, stop, psql), datamart migrate, grant"},
     {"load", cmd_load, "load a run's indicators into the PostGIS datamart (binary COPY)"},
