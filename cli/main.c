@@ -17,6 +17,7 @@ static const struct cli_command commands[] = {
     {"synth", cmd_synth, "generate realistic DRIAS-format NetCDF projections"},
     {"fetch", cmd_fetch, "download and verify the files of a manifest into the local cache"},
     {"inspect", cmd_inspect, "show what a NetCDF file holds and how climrisk reads it"},
+    {"compute", cmd_compute, "annual indicators of each simulation, in one streaming pass"},
     {"db", cmd_db, "PostgreSQL/PostGIS: private server (start, stop, psql), datamart migrate, grant"},
     {"load", cmd_load, "load a run's indicators into the PostGIS datamart (binary COPY)"},
     {"config", cmd_config, "check a config file, print it, or list every key"},
