@@ -32,6 +32,7 @@ int cmd_config(int argc, char **argv);
 int cmd_db(int argc, char **argv);
 int cmd_fetch(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_load(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_synth(int argc, char **argv);

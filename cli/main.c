@@ -18,6 +18,7 @@ static const struct cli_command commands[] = {
     {"fetch", cmd_fetch, "download and verify the files of a manifest into the local cache"},
     {"inspect", cmd_inspect, "show what a NetCDF file holds and how climrisk reads it"},
     {"db", cmd_db, "private PostgreSQL/PostGIS server: start, stop, status, psql"},
+    {"load", cmd_load, "load a run's indicators into the PostGIS datamart (binary COPY)"},
     {"config", cmd_config, "check a config file, print it, or list every key"},
     {"run", cmd_run, "run the pipeline of a config file, incrementally (the scheduled job)"},
     {"plan", cmd_plan, "list a run's independent tasks, or write a Slurm script"},
