@@ -196,11 +196,33 @@ int cr_admin_values(PGconn *conn, const char *schema, const struct cr_admin_laye
     snprintf(sql, sizeof sql,
              "SELECT code, indicator || '_' || quantity, mean FROM %s.area_stat"
              " WHERE scenario = $1 AND horizon = $2 AND model = 'ensemble' AND statistic = $3"
-             " AND level = $4 AND quantity IN ('mean', 'anom')",
+             " AND level = $4 AND quantity IN ('mean', 'anom') AND indicator = ANY($5::text[])",
              sch);
     PQfreemem(sch);
-    const char *params[4] = {scenario, horizon, statistic, l->level};
-    PGresult *r = PQexecParams(conn, sql, 4, NULL, params, NULL, NULL, 0);
+    /* only the tileset's indicators: the view aggregates per row, so this
+     * is what keeps the query short */
+    char *codes = malloc(nnames * 64 + 3);
+    if (!codes) {
+        free(ix);
+        return cr_err_set(err, CR_EINTERNAL, "out of memory");
+    }
+    size_t len = 0;
+    codes[len++] = '{';
+    for (size_t p = 0; p < nnames; p++) {
+        const char *u = strrchr(names[p], '_');
+        size_t n = u ? (size_t)(u - names[p]) : strlen(names[p]);
+        if (n > 60)
+            continue;
+        if (len > 1)
+            codes[len++] = ',';
+        memcpy(codes + len, names[p], n);
+        len += n;
+    }
+    codes[len++] = '}';
+    codes[len] = '\0';
+    const char *params[5] = {scenario, horizon, statistic, l->level, codes};
+    PGresult *r = PQexecParams(conn, sql, 5, NULL, params, NULL, NULL, 0);
+    free(codes);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         free(ix);
         return pg_fail(conn, r, "reading area_stat", err);

@@ -51,7 +51,7 @@ void cr_tiles_opts_init(struct cr_tiles_opts *o)
     o->vector_maxzoom = 10;
     o->raster_maxzoom = 9;
     o->max_tile_bytes = 500000;
-    o->commune_minzoom = 8;
+    o->commune_minzoom = 9;
     o->datamart = 1;
     cr_strlcpy(o->schema, "datamart", sizeof o->schema);
     o->jobs = 1;
@@ -669,6 +669,8 @@ static int run_vector(struct run *R, struct task *t, PGconn **conn, int *db_down
     cr_info("tiles: %s: %zu tiles z%d-%d, %.1f MB, largest %zu bytes (%s)%s", id, vr.tiles_total,
             vo.minzoom, vo.maxzoom, vr.stored_bytes / 1e6, vr.largest, vr.largest_at,
             vi.com || vi.dep ? ", with communes/départements" : "");
+    if (vr.repaired)
+        cr_debug("tiles: %s: %zu admin polygons made valid after quantisation", id, vr.repaired);
 done:
     json_object_put(tj);
     cr_pmtw_free(pm);

@@ -9,6 +9,7 @@
 #include "../core/log.h"
 #include "../core/stop.h"
 #include "mvt.h"
+#include "rings.h"
 #include "tilegeom.h"
 
 const char *const cr_vec_layer_names[CR_VEC_NLAYERS] = {"cells", "departements", "communes"};
@@ -21,7 +22,7 @@ void cr_vec_default_opts(struct cr_vec_opts *o, int maxzoom)
     o->extent = 4096;
     o->buffer = 64;
     o->max_tile_bytes = 500000;
-    o->commune_minzoom = 8;
+    o->commune_minzoom = 9;
     o->admin_tolerance = 1.0;
     for (int z = 0; z <= CR_VEC_MAXZOOM; z++)
         o->k_by_zoom[z] = z <= 3 ? 8 : z == 4 ? 4 : z <= 6 ? 2 : 1;
@@ -137,6 +138,8 @@ struct ctx {
     struct cr_mvt_layer layer[CR_VEC_NLAYERS];
     const char **cell_keys, **admin_keys;
     struct cr_ring ring, tmp;
+    struct cr_rings rs; /* rings of the admin feature being encoded */
+    size_t repaired;    /* admin features made valid by GEOS */
     int32_t *iring;
     size_t iring_cap;
     struct cr_bytes raw;
@@ -276,8 +279,8 @@ static int encode_tile(struct ctx *c, int z, uint32_t x, uint32_t y, const struc
         cr_mvt_layer_reset(L);
         for (uint32_t k = 1; k <= al[0]; k++) {
             const struct cr_admin_area *a = &A->areas[al[k]];
-            int any = 0, skip_holes = 0;
-            cr_mvt_feature_begin(L, 1 + (uint64_t)al[k], CR_MVT_POLYGON);
+            int skip_holes = 0, fixed = 0;
+            cr_rings_clear(&c->rs);
             for (size_t r = a->ring0; r < a->ring0 + a->nrings; r++) {
                 const struct cr_admin_ring *R = &A->rings[r];
                 if (!R->exterior && skip_holes)
@@ -286,13 +289,17 @@ static int encode_tile(struct ctx *c, int z, uint32_t x, uint32_t y, const struc
                                      c->o->admin_tolerance, &oom);
                 if (R->exterior)
                     skip_holes = n == 0;
-                if (!n)
-                    continue;
-                cr_mvt_ring(L, c->iring, n);
-                any = 1;
+                if (n && cr_rings_add(&c->rs, c->iring, n, R->exterior))
+                    oom = 1;
             }
-            if (!any)
+            if (cr_rings_make_valid(&c->rs, &fixed))
+                oom = 1;
+            c->repaired += (size_t)fixed;
+            if (c->rs.nr == 0)
                 continue;
+            cr_mvt_feature_begin(L, 1 + (uint64_t)al[k], CR_MVT_POLYGON);
+            for (size_t r = 0; r < c->rs.nr; r++)
+                cr_mvt_ring(L, c->rs.xy + 2 * c->rs.r[r].off, c->rs.r[r].n);
             cr_mvt_tag_string(L, 0, a->code);
             cr_mvt_tag_string(L, 1, a->name);
             if (vals)
@@ -472,6 +479,8 @@ int cr_vec_build(const struct cr_vec_input *in, const struct cr_vec_opts *o, str
         if (rc)
             break;
         rep->k[z] = k;
+        rep->repaired += c.repaired;
+        c.repaired = 0;
         rep->tiles[z] = c.nzt;
         rep->tiles_total += c.nzt;
         rep->stored_bytes += c.zdata.len;
@@ -501,6 +510,7 @@ done:
     free(c.admin_keys);
     cr_ring_free(&c.ring);
     cr_ring_free(&c.tmp);
+    cr_rings_free(&c.rs);
     free(c.iring);
     cr_bytes_free(&c.raw);
     free(c.zt);

@@ -56,6 +56,7 @@ struct cr_vec_report {
     char largest_at[32]; /* its z/x/y */
     size_t stored_bytes; /* gzip bytes of all tiles */
     int adjustments;     /* zooms re-encoded to respect the size limit */
+    size_t repaired;     /* admin features made valid after quantisation (GEOS) */
 };
 
 /* Encode the pyramid; each tile (gzip-compressed MVT) goes to pm and/or mb
