@@ -153,7 +153,8 @@ static int list_inputs(const struct cr_tiles_opts *o, struct cr_strlist *files, 
             }
         }
         closedir(d);
-        qsort(found.items, found.n, sizeof *found.items, cmp_str);
+        if (found.n > 1)
+            qsort(found.items, found.n, sizeof *found.items, cmp_str);
         for (size_t k = 0; k < found.n; k++)
             cr_strlist_push(files, found.items[k]);
         cr_strlist_free(&found);
