@@ -38,6 +38,7 @@ static void usage(FILE *out)
             "      --horizons LIST       horizon codes (default: every horizon with models)\n"
             "  -i, --indicators LIST     indicator codes (default: all in the files)\n"
             "      --statistics LIST     ensemble statistics (default median)\n"
+            "      --quantities LIST     mean (horizon mean), anom (change vs REF); default both\n"
             "      --no-vector           no vector tilesets\n"
             "      --no-raster           no raster tilesets\n"
             "  -f, --format FMT          pmtiles (default), mbtiles or both\n"
@@ -64,7 +65,19 @@ static int zoom_arg(const char *v, int max, int *out)
 
 int cmd_tiles(int argc, char **argv)
 {
-    enum { O_SCN = 256, O_HOR, O_STAT, O_NOVEC, O_NORAS, O_VMAX, O_RMAX, O_MAXB, O_CMIN, O_NODM };
+    enum {
+        O_SCN = 256,
+        O_HOR,
+        O_STAT,
+        O_QTY,
+        O_NOVEC,
+        O_NORAS,
+        O_VMAX,
+        O_RMAX,
+        O_MAXB,
+        O_CMIN,
+        O_NODM
+    };
     static const struct option opts[] = {
         {"config", required_argument, 0, 'c'},
         {"stats", required_argument, 0, 's'},
@@ -73,6 +86,7 @@ int cmd_tiles(int argc, char **argv)
         {"horizons", required_argument, 0, O_HOR},
         {"indicators", required_argument, 0, 'i'},
         {"statistics", required_argument, 0, O_STAT},
+        {"quantities", required_argument, 0, O_QTY},
         {"no-vector", no_argument, 0, O_NOVEC},
         {"no-raster", no_argument, 0, O_NORAS},
         {"format", required_argument, 0, 'f'},
@@ -142,6 +156,14 @@ int cmd_tiles(int argc, char **argv)
         case O_STAT:
             cr_strlist_free(&o.statistics);
             cr_strlist_split(&o.statistics, optarg);
+            break;
+        case O_QTY:
+            cr_strlist_free(&o.quantities);
+            cr_strlist_split(&o.quantities, optarg);
+            for (size_t k = 0; k < o.quantities.n && status == CR_OK; k++)
+                if (strcmp(o.quantities.items[k], "mean") && strcmp(o.quantities.items[k], "anom"))
+                    status = cli_usage_error("tiles", "--quantities: '%s' is not mean or anom",
+                                             o.quantities.items[k]);
             break;
         case O_NOVEC:
             o.vector = 0;

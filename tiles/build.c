@@ -64,6 +64,7 @@ void cr_tiles_opts_free(struct cr_tiles_opts *o)
     cr_strlist_free(&o->horizons);
     cr_strlist_free(&o->indicators);
     cr_strlist_free(&o->statistics);
+    cr_strlist_free(&o->quantities);
 }
 
 /* ------------------------------------------------------------ inputs */
@@ -236,7 +237,8 @@ static int read_input(struct run *R, const char *path, struct cr_err *err)
                 : strcmp(var->quantity, "anom") == 0 ? 1
                                                      : -1;
         const struct cr_indicator_def *d = cr_indicator_find(var->indicator);
-        if (!var->ensemble || q < 0 || !d || !wanted(&o->indicators, d->code) || in->nh == 0)
+        if (!var->ensemble || q < 0 || !d || !wanted(&o->indicators, d->code) || in->nh == 0 ||
+            !wanted(&o->quantities, quantities[q]))
             continue;
         int slot = ind_slot(R, d);
         if (slot < 0) {
@@ -593,7 +595,15 @@ static int run_vector(struct run *R, struct task *t, PGconn **conn, int *db_down
     /* catalogue entry */
     json_object *e = json_object_new_object();
     common_keys(e, R, t, id, "vector");
-    json_object_object_add(e, "quantities", jstrs(quantities, 2));
+    const char *qs[2];
+    size_t nq = 0;
+    for (int q = 0; q < 2; q++)
+        for (size_t i = 0; i < R->nind; i++)
+            if (slice(in, (int)i, q, t->s, t->h)) {
+                qs[nq++] = quantities[q];
+                break;
+            }
+    json_object_object_add(e, "quantities", jstrs(qs, nq));
     const char *codes[MAX_IND];
     json_object *units = json_object_new_object(), *legends = json_object_new_object();
     size_t nc = 0;

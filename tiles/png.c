@@ -78,7 +78,7 @@ int cr_png_encode_indexed(const uint8_t *pixels, int width, int height,
         png_set_tRNS(png, info, pal->alpha, ntrans, NULL);
     /* Palette images compress best unfiltered (libpng's own advice). */
     png_set_filter(png, 0, PNG_FILTER_NONE);
-    png_set_compression_level(png, 6);
+    png_set_compression_level(png, 1);
     png_set_rows(png, info, rowp);
     png_write_png(png, info, PNG_TRANSFORM_IDENTITY, NULL);
     if (cr_bytes_failed(out))

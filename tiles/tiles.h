@@ -25,6 +25,7 @@ struct cr_tiles_opts {
     struct cr_strlist horizons;   /* empty = every horizon with models */
     struct cr_strlist indicators; /* empty = every indicator of the files */
     struct cr_strlist statistics; /* empty = median */
+    struct cr_strlist quantities; /* empty = mean and anom */
     int vector, raster;
     int pmtiles, mbtiles;
     int vector_maxzoom, raster_maxzoom;
