@@ -28,6 +28,7 @@ int cli_fail(const char *cmd, const struct cr_err *err);
 int cli_load_config(const char *path, struct cr_config *cfg, struct cr_err *err);
 
 /* Commands (one file each). */
+int cmd_compute(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_db(int argc, char **argv);
 int cmd_fetch(int argc, char **argv);
