@@ -28,6 +28,7 @@ int cli_fail(const char *cmd, const struct cr_err *err);
 int cli_load_config(const char *path, struct cr_config *cfg, struct cr_err *err);
 
 /* Commands (one file each). */
+int cmd_aggregate(int argc, char **argv);
 int cmd_compute(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_db(int argc, char **argv);
@@ -36,6 +37,7 @@ int cmd_inspect(int argc, char **argv);
 int cmd_load(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_scenarios(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
 int cmd_tiles(int argc, char **argv);
 

@@ -18,6 +18,8 @@ static const struct cli_command commands[] = {
     {"fetch", cmd_fetch, "download and verify the files of a manifest into the local cache"},
     {"inspect", cmd_inspect, "show what a NetCDF file holds and how climrisk reads it"},
     {"compute", cmd_compute, "annual indicators of each simulation, in one streaming pass"},
+    {"aggregate", cmd_aggregate, "horizon and ensemble statistics (NetCDF and GeoTIFF)"},
+    {"scenarios", cmd_scenarios, "list ensembles, periods, warming levels; models' pivot years"},
     {"db", cmd_db, "PostgreSQL/PostGIS: private server (start, stop, psql), datamart migrate, grant"},
     {"load", cmd_load, "load a run's indicators into the PostGIS datamart (binary COPY)"},
     {"tiles", cmd_tiles, "vector (MVT/PMTiles) and raster (PNG) tiles, legends, catalog.json"},

@@ -11,6 +11,7 @@
 #include "../core/strutil.h"
 #include "catalog.h"
 #include "nclock.h"
+#include "ncgrid.h"
 
 struct cr_annual_out {
     int csv;
@@ -39,145 +40,6 @@ struct cr_annual_out {
 static int put_text(int ncid, int varid, const char *name, const char *value)
 {
     return nc_put_att_text(ncid, varid, name, strlen(value), value);
-}
-
-/* Variables of the source file to copy: coordinate variables of the
- * spatial dimensions, those its data variable's `coordinates` attribute
- * names, and its grid mapping; each only if all its dimensions are spatial. */
-struct copy_plan {
-    int in_varid[16];
-    int out_varid[16];
-    int n;
-};
-
-static int has_var(const struct copy_plan *p, int varid)
-{
-    for (int i = 0; i < p->n; i++)
-        if (p->in_varid[i] == varid)
-            return 1;
-    return 0;
-}
-
-static void consider(int in, int varid, const int *in_dims, int nspatial, struct copy_plan *p)
-{
-    int nd;
-    if (varid < 0 || has_var(p, varid) || p->n >= 16 || nc_inq_varndims(in, varid, &nd) != NC_NOERR)
-        return;
-    int dims[NC_MAX_VAR_DIMS];
-    nc_inq_vardimid(in, varid, dims);
-    for (int k = 0; k < nd; k++) {
-        int ok = 0;
-        for (int s = 0; s < nspatial; s++)
-            ok |= dims[k] == in_dims[s];
-        if (!ok)
-            return; /* e.g. time-dependent: not a grid variable */
-    }
-    p->in_varid[p->n++] = varid;
-}
-
-static int copy_defs(struct cr_annual_out *o, const struct cr_annual_grid *g, int in,
-                     struct copy_plan *p, char *coordinates, size_t csize, char *gridmap,
-                     size_t gsize, struct cr_err *err)
-{
-    int rc = CR_OK, dvar, in_dims[2];
-    int nsp = 0;
-    coordinates[0] = gridmap[0] = '\0';
-    NCX(nc_inq_varid(in, g->source_var, &dvar), "finding the input's data variable");
-    for (int s = 0; s < 2; s++) {
-        if (!g->dim_names[s][0])
-            continue;
-        NCX(nc_inq_dimid(in, g->dim_names[s], &in_dims[nsp]), "finding a spatial dimension");
-        nsp++;
-    }
-    for (int s = 0; s < nsp; s++) {
-        int v;
-        char name[NC_MAX_NAME + 1];
-        nc_inq_dimname(in, in_dims[s], name);
-        if (nc_inq_varid(in, name, &v) == NC_NOERR)
-            consider(in, v, in_dims, nsp, p);
-    }
-    size_t len;
-    if (nc_inq_attlen(in, dvar, "coordinates", &len) == NC_NOERR && len < csize) {
-        nc_get_att_text(in, dvar, "coordinates", coordinates);
-        coordinates[len] = '\0';
-        char copy[512];
-        cr_strlcpy(copy, coordinates, sizeof copy);
-        for (char *tok = strtok(copy, " "); tok; tok = strtok(NULL, " ")) {
-            int v;
-            if (nc_inq_varid(in, tok, &v) == NC_NOERR)
-                consider(in, v, in_dims, nsp, p);
-        }
-    }
-    if (nc_inq_attlen(in, dvar, "grid_mapping", &len) == NC_NOERR && len < gsize) {
-        nc_get_att_text(in, dvar, "grid_mapping", gridmap);
-        gridmap[len] = '\0';
-        int v;
-        if (nc_inq_varid(in, gridmap, &v) == NC_NOERR)
-            consider(in, v, in_dims, nsp, p);
-        else
-            gridmap[0] = '\0';
-    }
-    /* Keep in the `coordinates` attribute only the variables copied. */
-    char kept[512] = "";
-    for (char *tok = strtok(coordinates, " "); tok; tok = strtok(NULL, " ")) {
-        int v;
-        if (nc_inq_varid(in, tok, &v) == NC_NOERR && has_var(p, v)) {
-            size_t l = strlen(kept);
-            snprintf(kept + l, sizeof kept - l, "%s%s", l ? " " : "", tok);
-        }
-    }
-    cr_strlcpy(coordinates, kept, csize);
-    for (int i = 0; i < p->n; i++) {
-        char name[NC_MAX_NAME + 1];
-        nc_type type;
-        int nd, dims[NC_MAX_VAR_DIMS], natts, out_dims[2];
-        NCX(nc_inq_var(in, p->in_varid[i], name, &type, &nd, dims, &natts), "reading a grid variable");
-        for (int k = 0; k < nd; k++)
-            for (int s = 0; s < nsp; s++)
-                if (dims[k] == in_dims[s])
-                    out_dims[k] = o->spatial_dims[s];
-        NCX(nc_def_var(o->ncid, name, type, nd, out_dims, &p->out_varid[i]), "defining a grid variable");
-        for (int a = 0; a < natts; a++) {
-            char aname[NC_MAX_NAME + 1];
-            nc_inq_attname(in, p->in_varid[i], a, aname);
-            if (strcmp(aname, "_FillValue") == 0 && type == NC_STRING)
-                continue;
-            NCX(nc_copy_att(in, p->in_varid[i], aname, o->ncid, p->out_varid[i]), "copying an attribute");
-        }
-    }
-done:
-    return rc;
-}
-
-static int copy_data(struct cr_annual_out *o, int in, const struct copy_plan *p, struct cr_err *err)
-{
-    int rc = CR_OK;
-    for (int i = 0; i < p->n; i++) {
-        nc_type type;
-        int nd, dims[NC_MAX_VAR_DIMS];
-        NCX(nc_inq_vartype(in, p->in_varid[i], &type), "grid variable");
-        NCX(nc_inq_varndims(in, p->in_varid[i], &nd), "grid variable");
-        NCX(nc_inq_vardimid(in, p->in_varid[i], dims), "grid variable");
-        size_t n = 1, tsize;
-        for (int k = 0; k < nd; k++) {
-            size_t len;
-            nc_inq_dimlen(in, dims[k], &len);
-            n *= len;
-        }
-        NCX(nc_inq_type(in, type, NULL, &tsize), "grid variable type");
-        if (type == NC_STRING || type >= NC_FIRSTUSERTYPEID)
-            continue; /* never a grid coordinate in practice */
-        void *buf = malloc(n * tsize + 1);
-        if (!buf)
-            return cr_err_set(err, CR_EINTERNAL, "out of memory");
-        int st = nc_get_var(in, p->in_varid[i], buf);
-        if (st == NC_NOERR)
-            st = nc_put_var(o->ncid, p->out_varid[i], buf);
-        free(buf);
-        NCX(st, "copying a grid variable");
-    }
-done:
-    return rc;
 }
 
 int cr_annual_out_open(struct cr_annual_out **out, const char *path,
@@ -225,8 +87,8 @@ int cr_annual_out_open(struct cr_annual_out **out, const char *path,
     }
     cr_netcdf_lock();
     int in = -1;
-    struct copy_plan plan = {.n = 0};
-    char coordinates[512], gridmap[NC_MAX_NAME + 1];
+    struct cr_ncgrid_copy plan;
+    memset(&plan, 0, sizeof plan);
     NCX(nc_create(o->tmp_path, NC_NETCDF4 | NC_CLOBBER, &o->ncid), "creating the file");
     NCX(nc_def_dim(o->ncid, "year", (size_t)nyears, &o->year_dim), "year dimension");
     int nsp = 0;
@@ -242,10 +104,14 @@ int cr_annual_out_open(struct cr_annual_out **out, const char *path,
     NCX(nc_def_var(o->ncid, "year", NC_INT, 1, &o->year_dim, &yv), "year");
     put_text(o->ncid, yv, "long_name", "year (calendar year; snow year = year it starts in, 1 Aug)");
     put_text(o->ncid, yv, "units", "1");
-    NCX(nc_open(g->source_path, NC_NOWRITE, &in), "opening the input to copy its grid");
-    rc = copy_defs(o, g, in, &plan, coordinates, sizeof coordinates, gridmap, sizeof gridmap, err);
-    if (rc)
-        goto done;
+    if (g->source_path) {
+        NCX(nc_open(g->source_path, NC_NOWRITE, &in), "opening the input to copy its grid");
+        rc = cr_ncgrid_define(in, g->source_var, g->dim_names, 2, o->ncid, o->spatial_dims, &plan,
+                              o->final_path, err);
+        if (rc)
+            goto done;
+    }
+    const char *coordinates = plan.coordinates, *gridmap = plan.grid_mapping;
     size_t ncat;
     const struct cr_indicator_def *cat = cr_indicator_catalog(&ncat);
     int dims[3] = {o->year_dim, o->spatial_dims[0], o->spatial_dims[1]};
@@ -262,6 +128,12 @@ int cr_annual_out_open(struct cr_annual_out **out, const char *path,
         NCX(nc_def_var_chunking(o->ncid, v, NC_CHUNKED, chunk), "chunking");
         NCX(nc_def_var_deflate(o->ncid, v, 1, 1, 1), "deflate");
         NCX(nc_def_var_fill(o->ncid, v, 0, &nanv), "fill value");
+        /* A year's chunk is written once: a cache of two chunks lets HDF5
+         * compress and write each year as the next arrives, instead of
+         * holding every year of every indicator until the file closes
+         * (memory would grow with the number of years). */
+        size_t chunk_bytes = sizeof(float) * chunk[1] * (nsp == 2 ? chunk[2] : 1);
+        NCX(nc_set_var_chunk_cache(o->ncid, v, 2 * chunk_bytes + 1024, 7, 1.0f), "chunk cache");
         put_text(o->ncid, v, "units", d->units);
         put_text(o->ncid, v, "long_name", d->name_en);
         put_text(o->ncid, v, "long_name_fr", d->name_fr);
@@ -300,7 +172,8 @@ int cr_annual_out_open(struct cr_annual_out **out, const char *path,
     int st = nc_put_var_int(o->ncid, yv, years);
     free(years);
     NCX(st, "year values");
-    rc = copy_data(o, in, &plan, err);
+    if (in >= 0)
+        rc = cr_ncgrid_copy_data(in, o->ncid, &plan, o->final_path, err);
 done:
     if (in >= 0)
         nc_close(in);

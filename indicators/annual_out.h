@@ -21,7 +21,7 @@ struct cr_annual_grid {
     size_t ny, nx;          /* ny = 1 for a station set */
     int nspatial;           /* 2 or 1 */
     char dim_names[2][64];  /* file order; dim_names[0] "" when nspatial = 1 */
-    const char *source_path; /* a file to copy coordinates from (NetCDF) */
+    const char *source_path; /* a file to copy coordinates from (NetCDF); NULL: none */
     const char *source_var;  /* its data variable */
 };
 

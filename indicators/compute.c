@@ -10,6 +10,7 @@
 #include "compute.h"
 
 #include <math.h>
+#include <netcdf.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,11 +167,21 @@ static void close_series(struct sim *s)
     cr_netcdf_unlock();
 }
 
+/* netCDF-C gives every variable it opens a 64 MB chunk cache by default;
+ * the series reader walks the days in order through one-day chunks, so a
+ * cache of a few chunks does as well, and five variables x --jobs
+ * simulations then fit in the memory budget (bench/indicators.sh). A
+ * process-wide setting, applied (under the lock) before the files open. */
+#define CHUNK_CACHE_BYTES (4u << 20)
+
 static int open_series(struct sim *s, struct cr_err *err)
 {
     const struct cr_compute_job *job = s->job;
     int rc = CR_OK;
     s->first = -1;
+    cr_netcdf_lock();
+    nc_set_chunk_cache(CHUNK_CACHE_BYTES, 1009, 0.75f);
+    cr_netcdf_unlock();
     for (int k = 0; k < CR_IN_COUNT && rc == CR_OK; k++) {
         const struct cr_strlist *l = &job->files[k];
         if (l->n == 0)

@@ -82,8 +82,8 @@ double cr_return_level(double *x, size_t n, double T, size_t min_n)
         return NAN;
     struct cr_lmoments lm;
     cr_lmoments(x, m, &lm);
-    if (lm.l2 == 0)
-        return lm.l1; /* all values equal: a degenerate distribution */
+    if (lm.l2 <= 1e-9 * fabs(lm.l1))
+        return lm.l1; /* all values equal (up to rounding): a degenerate distribution */
     struct cr_gev g;
     if (cr_gev_fit_lmom(&lm, &g) != 0)
         return NAN;
