@@ -299,7 +299,8 @@ int cr_pmtw_write(struct cr_pmtw *w, const char *path, const struct cr_pmtw_info
     cr_bytes_init(&meta);
     cr_bytes_init(&head);
 
-    qsort(w->tiles, w->ntiles, sizeof *w->tiles, cmp_tile);
+    if (w->ntiles > 1)
+        qsort(w->tiles, w->ntiles, sizeof *w->tiles, cmp_tile);
     for (size_t i = 1; i < w->ntiles; i++)
         if (w->tiles[i].id == w->tiles[i - 1].id) {
             int z;

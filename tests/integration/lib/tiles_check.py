@@ -8,7 +8,11 @@ and SQLite, independently of climrisk's code:
       every tile decoded by GDAL's MVT driver in tile coordinates: every
       feature valid (GEOS), inside the tile + 64 units; GDAL's MBTiles
       driver reads the full-resolution cells at MAXZOOM with the fixture
-      values (nc_fixture.h formula) of a sample of cells
+      values (nc_fixture.h formula) of a sample of cells; at the zooms of
+      full-resolution cells (7..MAXZOOM) the set of tiles is the set of
+      tiles the 8 km squares (EPSG:27572, reprojected here with OSR) touch:
+      every tile a square crosses by more than a tile unit exists, and no
+      tile exists that no square reaches within the buffer
   raster ARCHIVE.mbtiles GRID.csv CATALOG.c H INDICATOR QUANTITY LEGEND.json ZOOM
       every tile a 256x256 PNG (GDAL's PNG driver), pixels under DRIAS cell
       centres coloured with the legend class of the fixture value (alpha 0
@@ -136,7 +140,55 @@ def check_vector(path, grid, catalog, h, maxzoom):
     missing = set(sample) - seen
     if missing:
         fail('GDAL: cells %s missing at zoom %d' % (sorted(missing)[:5], maxzoom))
-    return {'tiles': ntiles, 'invalid': invalid, 'gdal_cells_checked': len(seen)}
+    checked_sets = tile_sets(db, cells, range(7, maxzoom + 1))
+    return {'tiles': ntiles, 'invalid': invalid, 'gdal_cells_checked': len(seen),
+            'tile_sets_checked': checked_sets}
+
+
+def tile_sets(db, cells, zooms):
+    """Tiles of the full-resolution zooms against the squares' footprint."""
+    l2e = osr.SpatialReference()
+    l2e.ImportFromEPSG(27572)
+    l2e.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    merc = osr.SpatialReference()
+    merc.ImportFromEPSG(3857)
+    merc.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    tr = osr.CoordinateTransformation(l2e, merc)
+    half = 20037508.342789244
+    squares = []
+    for c, (i, j, lon, lat) in cells.items():
+        x0, y0 = 60000 - 4000 + 8000 * i, 1617000 - 4000 + 8000 * j
+        ring = ogr.Geometry(ogr.wkbLinearRing)
+        for x, y in ((x0, y0), (x0 + 8000, y0), (x0 + 8000, y0 + 8000), (x0, y0 + 8000), (x0, y0)):
+            p = tr.TransformPoint(x, y)
+            ring.AddPoint_2D(p[0], p[1])
+        g = ogr.Geometry(ogr.wkbPolygon)
+        g.AddGeometry(ring)
+        squares.append(g)
+    n = 0
+    for z in zooms:
+        size = 2 * half / (1 << z)
+        have = {(x, (1 << z) - 1 - row) for x, row in
+                db.execute('SELECT tile_column, tile_row FROM tiles WHERE zoom_level = ?', (z,))}
+        must, may = set(), set()
+        for g in squares:
+            e = g.GetEnvelope()
+            for tx in range(int((e[0] + half) / size - 0.1), int((e[1] + half) / size + 0.1) + 1):
+                for ty in range(int((half - e[3]) / size - 0.1), int((half - e[2]) / size + 0.1) + 1):
+                    bx0, bx1 = -half + tx * size, -half + (tx + 1) * size
+                    by1, by0 = half - ty * size, half - (ty + 1) * size
+                    for shrink, target in ((size / 4096, must), (-size * 65 / 4096, may)):
+                        box = ogr.CreateGeometryFromWkt('POLYGON((%r %r,%r %r,%r %r,%r %r,%r %r))' % (
+                            bx0 + shrink, by0 + shrink, bx1 - shrink, by0 + shrink, bx1 - shrink,
+                            by1 - shrink, bx0 + shrink, by1 - shrink, bx0 + shrink, by0 + shrink))
+                        if g.Intersects(box) and (shrink < 0 or g.Intersection(box).GetArea() > (size / 4096) ** 2):
+                            target.add((tx, ty))
+        if not must <= have:
+            fail('z%d: %d tiles crossed by cells are missing, e.g. %s' % (z, len(must - have), sorted(must - have)[:3]))
+        if not have <= may:
+            fail('z%d: %d tiles no cell reaches, e.g. %s' % (z, len(have - may), sorted(have - may)[:3]))
+        n += len(have)
+    return n
 
 
 def check_raster(path, grid, catalog, h, indicator, quantity, legend_path, zoom):
