@@ -237,8 +237,7 @@ int cmd_tiles(int argc, char **argv)
             struct cr_err dsn_err;
             cr_err_clear(&dsn_err);
             if (cr_db_resolve_dsn(&cfg, o.dsn, sizeof o.dsn, &dsn_err) != CR_OK) {
-                cr_warn("tiles: %s; vector tiles without commune/département layers",
-                        dsn_err.msg);
+                cr_warn("tiles: %s; vector tiles without commune/département layers", dsn_err.msg);
                 o.dsn[0] = '\0';
             }
         }
