@@ -76,7 +76,9 @@ struct input {
     char hor[MAX_HOR][16];
     char hor_type[MAX_HOR][16];
     int nmodels[MAX_HOR];
-    /* [indicator][quantity] -> [stat][horizon][land point], NULL = absent */
+    int tile[MAX_HOR]; /* horizon asked for (--scenarios, --horizons) */
+    /* [indicator][quantity] -> [stat][horizon][land point], NULL = absent;
+     * every horizon with models is read: legends span them all */
     float *slab[MAX_IND][2];
 };
 
@@ -193,10 +195,6 @@ static int read_input(struct run *R, const char *path, struct cr_err *err)
         cr_nc_close(&f);
         return rc;
     }
-    if (!wanted(&o->scenarios, e->id)) {
-        cr_nc_close(&f);
-        return CR_OK;
-    }
     for (size_t i = 0; i < R->nin; i++)
         if (strcmp(R->in[i].scenario, e->id) == 0) {
             cr_nc_close(&f);
@@ -222,9 +220,10 @@ static int read_input(struct run *R, const char *path, struct cr_err *err)
     cr_strlcpy(in->scenario, e->id, sizeof in->scenario);
     int hidx[MAX_HOR];
     for (int h = 0; h < f.nhorizons && in->nh < MAX_HOR; h++) {
-        if (f.ens_nmodels[h] <= 0 || !wanted(&o->horizons, f.horizons[h]))
+        if (f.ens_nmodels[h] <= 0)
             continue;
         hidx[in->nh] = h;
+        in->tile[in->nh] = wanted(&o->scenarios, e->id) && wanted(&o->horizons, f.horizons[h]);
         cr_strlcpy(in->hor[in->nh], f.horizons[h], sizeof in->hor[0]);
         cr_strlcpy(in->hor_type[in->nh], f.horizon_types[h], sizeof in->hor_type[0]);
         in->nmodels[in->nh] = f.ens_nmodels[h];
@@ -913,6 +912,23 @@ int cr_tiles_run(const struct cr_tiles_opts *o, struct cr_tiles_report *rep, str
                         "<indicator>_ens_mean/_ens_anom variable matches the indicators asked");
         goto done;
     }
+    int selected = 0;
+    for (size_t f = 0; f < R->nin; f++)
+        for (int h = 0; h < R->in[f].nh; h++)
+            selected |= R->in[f].tile[h];
+    if (!selected) {
+        char have[512] = "";
+        size_t l = 0;
+        for (size_t f = 0; f < R->nin && l < sizeof have - 40; f++)
+            for (int h = 0; h < R->in[f].nh && l < sizeof have - 40; h++)
+                l += (size_t)snprintf(have + l, sizeof have - l, "%s%s/%s", l ? " " : "",
+                                      R->in[f].scenario, R->in[f].hor[h]);
+        rc = cr_err_set(err, CR_EUSAGE,
+                        "nothing to tile: no scenario x horizon of the statistics files matches "
+                        "--scenarios/--horizons (the files have: %s)",
+                        have);
+        goto done;
+    }
     if (cr_stop_requested()) {
         rc = cr_err_set(err, CR_EINTERRUPT, "interrupted");
         goto done;
@@ -948,7 +964,7 @@ int cr_tiles_run(const struct cr_tiles_opts *o, struct cr_tiles_report *rep, str
     for (int pass = 0; pass < 2; pass++)
         for (size_t f = 0; f < R->nin; f++)
             for (int h = 0; h < R->in[f].nh; h++)
-                for (int s = 0; s < R->nstats; s++) {
+                for (int s = 0; s < R->nstats && R->in[f].tile[h]; s++) {
                     if (pass == 0 && o->vector)
                         R->tasks[R->ntasks++] = (struct task){0, f, h, s, 0, 0, NULL, 0, 0};
                     for (size_t i = 0; pass == 1 && o->raster && i < R->nind; i++)
@@ -960,6 +976,10 @@ int cr_tiles_run(const struct cr_tiles_opts *o, struct cr_tiles_report *rep, str
                                 (struct task){1, f, h, s, (int)i, q, NULL, 0, 0};
                         }
                 }
+    if (R->ntasks == 0) {
+        rc = cr_err_set(err, CR_EUSAGE, "nothing to tile: --no-vector and no raster map");
+        goto done;
+    }
     int jobs = o->jobs > 0 ? o->jobs : 1;
     if ((size_t)jobs > R->ntasks)
         jobs = R->ntasks ? (int)R->ntasks : 1;

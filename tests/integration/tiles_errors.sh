@@ -21,6 +21,9 @@ mkdir -p "$TMPDIR/stats"
 tiles_fixture "$TMPDIR/stats/rcp85.nc" rcp85 REF,H3
 expect 2 "unknown statistic" "$CLIMRISK" tiles --stats "$TMPDIR/stats" --out "$TMPDIR/t" --statistics p50
 grep -q "p50" "$TMPDIR/err" || fail "statistic message"
+expect 1 "no such horizon" "$CLIMRISK" tiles --stats "$TMPDIR/stats" --out "$TMPDIR/t" --horizons H9
+grep -q 'rcp85/H3' "$TMPDIR/err" || fail "the message does not list what the files have"
+[ -e "$TMPDIR/t" ] && fail "output written although nothing matched"
 expect 1 "bad format" "$CLIMRISK" tiles --stats "$TMPDIR/stats" --format xyz
 expect 1 "nothing to do" "$CLIMRISK" tiles --stats "$TMPDIR/stats" --no-vector --no-raster
 expect 1 "bad zoom" "$CLIMRISK" tiles --stats "$TMPDIR/stats" --vector-maxzoom 40

@@ -61,10 +61,15 @@ py "$CHECK" raster "$out/raster/tg_mean-rcp85-REF-mean-median.mbtiles" "$GRID" "
     "$out/legends/tg_mean-mean.json" 8 >/dev/null || fail "raster pixels (tg_mean REF, zoom 8)"
 py "$CHECK" raster "$out/raster/prcptot-rcp85-H3-anom-median.mbtiles" "$GRID" "$CATALOG" 2 prcptot anom \
     "$out/legends/prcptot-anom.json" 7 >/dev/null || fail "raster pixels (prcptot anom, zoom 7)"
-# H3 alone: a narrower legend, so the pixels span many classes
-"$CLIMRISK" -q tiles --stats "$TMPDIR/stats" --out "$TMPDIR/h3" --no-vector -i tg_mean --horizons H3 \
-    --raster-maxzoom 6 --format mbtiles || fail "tiles H3"
-py "$CHECK" raster "$TMPDIR/h3/raster/tg_mean-rcp85-H3-mean-median.mbtiles" "$GRID" "$CATALOG" 2 tg_mean \
+# the legend spans every horizon of the file, also those not tiled (H1):
+# tg_mean (k = 0) means are 50 + 10 h + (c mod 61) / 8 for h = 0, 1, 2
+jcheck "$out/legends/tg_mean-mean.json" "j['range'] == {'min': 50.0, 'max': 77.5} and j['breaks'][0] <= 50 and j['breaks'][-1] >= 77.5"
+# a file with H3 alone: a narrower legend, so the pixels span many classes
+mkdir -p "$TMPDIR/h3stats"
+tiles_fixture "$TMPDIR/h3stats/rcp85.nc" rcp85 H3
+"$CLIMRISK" -q tiles --stats "$TMPDIR/h3stats" --out "$TMPDIR/h3" --no-vector -i tg_mean \
+    --quantities mean --raster-maxzoom 6 --format mbtiles || fail "tiles H3"
+py "$CHECK" raster "$TMPDIR/h3/raster/tg_mean-rcp85-H3-mean-median.mbtiles" "$GRID" "$CATALOG" 0 tg_mean \
     mean "$TMPDIR/h3/legends/tg_mean-mean.json" 6 >"$TMPDIR/px6.json" || fail "raster pixels (H3 only, zoom 6)"
 cat "$TMPDIR/px6.json"
 jcheck "$TMPDIR/px6.json" "j['colours'] >= 6"
