@@ -99,7 +99,7 @@ size_t cr_varint_size(uint64_t v)
     return n;
 }
 
-int cr_gzip(const void *data, size_t len, int level, struct cr_bytes *out, struct cr_err *err)
+int cr_bytes_gzip(const void *data, size_t len, int level, struct cr_bytes *out, struct cr_err *err)
 {
     z_stream zs;
     memset(&zs, 0, sizeof zs);
@@ -125,7 +125,7 @@ int cr_gzip(const void *data, size_t len, int level, struct cr_bytes *out, struc
     return CR_OK;
 }
 
-int cr_gunzip(const void *data, size_t len, struct cr_bytes *out, struct cr_err *err)
+int cr_bytes_gunzip(const void *data, size_t len, struct cr_bytes *out, struct cr_err *err)
 {
     z_stream zs;
     memset(&zs, 0, sizeof zs);

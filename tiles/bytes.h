@@ -38,9 +38,10 @@ static inline uint32_t cr_zigzag32(int32_t v)
 }
 
 /* Append the gzip (RFC 1952) compression of data to out, zlib level. */
-int cr_gzip(const void *data, size_t len, int level, struct cr_bytes *out, struct cr_err *err);
+int cr_bytes_gzip(const void *data, size_t len, int level, struct cr_bytes *out,
+                  struct cr_err *err);
 /* Inflate a gzip or zlib stream into out (tests, readers). */
-int cr_gunzip(const void *data, size_t len, struct cr_bytes *out, struct cr_err *err);
+int cr_bytes_gunzip(const void *data, size_t len, struct cr_bytes *out, struct cr_err *err);
 
 /* Write data to path through a temporary file and a rename (fsutil.h). */
 int cr_write_file_atomic(const char *path, const void *data, size_t len, struct cr_err *err);

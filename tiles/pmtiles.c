@@ -242,7 +242,7 @@ static int gzip_dir(const struct cr_pmtw_entry *e, size_t n, struct cr_bytes *ou
     cr_bytes_init(&raw);
     cr_pmtw_serialize_dir(e, n, &raw);
     int rc = cr_bytes_failed(&raw) ? cr_err_set(err, CR_EINTERNAL, "out of memory")
-                                   : cr_gzip(raw.p, raw.len, GZIP_LEVEL, out, err);
+                                   : cr_bytes_gzip(raw.p, raw.len, GZIP_LEVEL, out, err);
     cr_bytes_free(&raw);
     return rc;
 }
@@ -342,7 +342,7 @@ int cr_pmtw_write(struct cr_pmtw *w, const char *path, const struct cr_pmtw_info
     if ((rc = build_dirs(entries, nentries, &root, &leaves, err)))
         goto done;
     const char *mj = metadata_json ? metadata_json : "{}";
-    if ((rc = cr_gzip(mj, strlen(mj), GZIP_LEVEL, &meta, err)))
+    if ((rc = cr_bytes_gzip(mj, strlen(mj), GZIP_LEVEL, &meta, err)))
         goto done;
 
     uint64_t root_off = HEADER_LEN, meta_off = root_off + root.len;

@@ -326,7 +326,7 @@ static int encode_tile(struct ctx *c, int z, uint32_t x, uint32_t y, const struc
     zt->x = x;
     zt->y = y;
     zt->off = c->zdata.len;
-    int rc = cr_gzip(c->raw.p, c->raw.len, 6, &c->zdata, err);
+    int rc = cr_bytes_gzip(c->raw.p, c->raw.len, 6, &c->zdata, err);
     zt->len = c->zdata.len - zt->off;
     return rc;
 }

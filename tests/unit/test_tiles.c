@@ -159,7 +159,7 @@ static void test_archive_header_and_directory(void **state)
     /* root directory */
     struct cr_bytes root;
     cr_bytes_init(&root);
-    assert_int_equal(cr_gunzip(buf + root_off, root_len, &root, &err), CR_OK);
+    assert_int_equal(cr_bytes_gunzip(buf + root_off, root_len, &root, &err), CR_OK);
     const unsigned char *p = root.p;
     assert_int_equal(get_varint(&p), 3);
     uint64_t ids[3], runs[3], lens[3], offs[3], last = 0;
@@ -185,7 +185,7 @@ static void test_archive_header_and_directory(void **state)
     assert_int_equal(offs[2], 0);
     struct cr_bytes meta;
     cr_bytes_init(&meta);
-    assert_int_equal(cr_gunzip(buf + meta_off, meta_len, &meta, &err), CR_OK);
+    assert_int_equal(cr_bytes_gunzip(buf + meta_off, meta_len, &meta, &err), CR_OK);
     assert_int_equal(meta.len, strlen("{\"name\":\"t\"}"));
     assert_memory_equal(meta.p, "{\"name\":\"t\"}", meta.len);
     cr_bytes_free(&meta);
