@@ -24,4 +24,8 @@ if ls "$WORK"/annual/*.nc >/dev/null 2>&1 || ls "$WORK"/stats/*.nc >/dev/null 2>
     "$C" load --config "$CONFIG" >&2
     echo "== datamart loaded: try 'climrisk db psql' and the queries of sql/README.md" >&2
 fi
+if ls "$WORK"/stats/*.nc >/dev/null 2>&1; then
+    "$C" tiles --config "$CONFIG" >&2
+    echo "== tiles: $WORK/tiles/catalog.json (docs/tiles.md)" >&2
+fi
 echo "== done: inputs in $WORK/data ($(ls "$WORK/data"/*.nc | wc -l) NetCDF files)" >&2

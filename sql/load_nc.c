@@ -207,6 +207,13 @@ static int parse_stats_name(const char *name, int (*is_indicator)(const char *),
     } else if (n > 4 && strcmp(rest + n - 4, "_ens") == 0) {
         rest[n - 4] = '\0';
         v->ensemble = 1;
+    } else {
+        /* "rl20_ens_anom" (docs/formats.md: rx1day_rl20_ens_anom) -> rl20_anom */
+        char *e = strstr(rest, "_ens_");
+        if (e) {
+            memmove(e, e + 4, strlen(e + 4) + 1);
+            v->ensemble = 1;
+        }
     }
     for (size_t q = 0; q < sizeof quantities / sizeof quantities[0]; q++)
         if (strcmp(rest, quantities[q]) == 0) {
