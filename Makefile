@@ -53,8 +53,11 @@ FUZZ_BIN := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
 FUZZ_SECONDS ?= 60
 TEST_SUPPORT := $(wildcard tests/unit/support/*.c)
 TEST_SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/obj/%.o)
+# Helper programs of tests and benchmarks (e.g. fixture writers).
+TOOL_SRC := $(wildcard tests/tools/*.c)
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
 
-.PHONY: valgrind all test asan demo bench install uninstall clean format format-check unit deps fuzz fuzz-run
+.PHONY: valgrind all test asan demo bench install uninstall clean format format-check unit deps fuzz fuzz-run tools
 
 all: $(BUILD)/climrisk
 
@@ -84,7 +87,13 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libclimrisk.a $(TEST_SUPPORT_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(TEST_SUPPORT_OBJ) $(BUILD)/libclimrisk.a $(LDFLAGS_ALL) $(LIBS_ALL) $(TEST_LIBS)
 
+$(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/libclimrisk.a $(TEST_SUPPORT_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(TEST_SUPPORT_OBJ) $(BUILD)/libclimrisk.a $(LDFLAGS_ALL) $(LIBS_ALL)
+
 unit: $(UNIT_BIN)
+
+tools: $(TOOL_BIN)
 
 # Fuzz targets: with libFuzzer under `make fuzz`, else with fuzz/replay.c so
 # that `make test` replays the corpus (regressions stay fixed).
@@ -98,7 +107,7 @@ $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/replay.c $(BUILD)/libclimrisk.a
 	$(CC) $(CFLAGS_ALL) -o $@ $< fuzz/replay.c $(BUILD)/libclimrisk.a $(LDFLAGS_ALL) $(LIBS_ALL)
 endif
 
-test: all $(UNIT_BIN) $(FUZZ_BIN)
+test: all $(UNIT_BIN) $(FUZZ_BIN) $(TOOL_BIN)
 	tests/run.sh $(BUILD)
 
 # Unit tests under valgrind memcheck: no errors, no definite/indirect leaks.
@@ -134,7 +143,7 @@ demo:
 	$(MAKE) all
 	scripts/demo.sh $(BUILD)
 
-bench: all
+bench: all $(TOOL_BIN)
 	bench/run.sh $(BUILD)
 
 install: all

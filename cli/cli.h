@@ -31,6 +31,7 @@ int cli_load_config(const char *path, struct cr_config *cfg, struct cr_err *err)
 int cmd_config(int argc, char **argv);
 int cmd_db(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_load(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_synth(int argc, char **argv);

@@ -17,6 +17,7 @@ static const struct cli_command commands[] = {
     {"synth", cmd_synth, "generate realistic DRIAS-format NetCDF projections"},
     {"inspect", cmd_inspect, "show what a NetCDF file holds and how climrisk reads it"},
     {"db", cmd_db, "private PostgreSQL/PostGIS server: start, stop, status, psql"},
+    {"load", cmd_load, "load a run's indicators into the PostGIS datamart (binary COPY)"},
     {"config", cmd_config, "check a config file, print it, or list every key"},
     {"run", cmd_run, "run the pipeline of a config file, incrementally (the scheduled job)"},
     {"plan", cmd_plan, "list a run's independent tasks, or write a Slurm script"},

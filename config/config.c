@@ -125,6 +125,7 @@ static const struct key_def schema[] = {
     STR("datamart", "dsn", dsn, "",
         "PostgreSQL connection string; empty = CLIMRISK_DSN, else the private cluster"),
     STR("datamart", "schema", db_schema, "datamart", "schema of the OpenDataMart"),
+    INT("datamart", "lock_wait", lock_wait, "0", 0, 86400, "seconds climrisk load and db migrate wait for another datamart writer before exiting with code 5; 0 = fail at once"),
 
     PATH("tiles", "dir", tiles_dir, "", "where tile archives go; empty = <workdir>/tiles"),
     INT("tiles", "vector_maxzoom", vector_maxzoom, "10", 0, 14, "highest zoom of vector tiles"),

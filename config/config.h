@@ -68,6 +68,7 @@ struct cr_config {
     /* [datamart] */
     char dsn[1024];
     char db_schema[64];
+    long lock_wait; /* seconds a load/migrate waits for another writer */
 
     /* [tiles] */
     char tiles_dir[CR_PATH_MAX];
