@@ -21,6 +21,7 @@ static const struct cli_command commands[] = {
     {"config", cmd_config, "check a config file, print it, or list every key"},
     {"run", cmd_run, "run the pipeline of a config file, incrementally (the scheduled job)"},
     {"plan", cmd_plan, "list a run's independent tasks, or write a Slurm script"},
+    {"serve", cmd_serve, "serve the web map, tiles, popups and live tiles over HTTP"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
