@@ -76,8 +76,8 @@ struct cr_dbpool {
 
 static const char *const SQL_LIVE_CELLS =
     MAP_CTE("$4", "$5", "$6", "$7", "$8")
-    "SELECT ST_AsMVT(t, 'cells', 4096, 'geom', 'cell_id') FROM ("
-    " SELECT g.cell_id, f.value,"
+    "SELECT ST_AsMVT(t, 'cells', 4096, 'geom', 'fid') FROM ("
+    " SELECT g.cell_id AS fid, g.cell_id, f.value,"
     "  ST_AsMVTGeom(g.geom_3857, ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS geom"
     " FROM m CROSS JOIN %1$s.grid_cell g"
     " JOIN %1$s.stat_fact f ON f.part = m.part AND f.slice = m.slice AND f.cell_id = g.cell_id"
@@ -709,6 +709,9 @@ static int map_params(struct cr_server *s, struct MHD_Connection *c, char params
 
 static int parse_coord(const char *v, double lo, double hi, double *out)
 {
+    /* plain decimal numbers only: no hex, inf or nan spellings */
+    if (!v || strspn(v, "0123456789.-+eE") != strlen(v))
+        return -1;
     return v && strlen(v) < 32 && cr_parse_double(v, out) == 0 && isfinite(*out) && *out >= lo &&
                    *out <= hi
                ? 0
