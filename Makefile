@@ -53,7 +53,9 @@ FUZZ_BIN := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
 FUZZ_SECONDS ?= 60
 TEST_SUPPORT := $(wildcard tests/unit/support/*.c)
 TEST_SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/obj/%.o)
-# Helper programs of tests and benchmarks (e.g. fixture writers).
+# Test tools (tests/tools/*.c): programs the integration tests and
+# benchmarks run, such as the fault-injecting HTTP server and the datamart
+# fixture writer; linked with the test support code and the library.
 TOOL_SRC := $(wildcard tests/tools/*.c)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
 

@@ -30,6 +30,7 @@ int cli_load_config(const char *path, struct cr_config *cfg, struct cr_err *err)
 /* Commands (one file each). */
 int cmd_config(int argc, char **argv);
 int cmd_db(int argc, char **argv);
+int cmd_fetch(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_load(int argc, char **argv);
 int cmd_plan(int argc, char **argv);

@@ -35,6 +35,8 @@ static void usage(FILE *out)
             "      --no-annual      do not load annual series\n"
             "      --no-stats       do not load statistics\n"
             "  -f, --force          reload files even when unchanged\n"
+            "      --check          print 'current' when every input is loaded as it is, else\n"
+            "                       'stale'; change nothing\n"
             "  -w, --wait SECONDS   wait that long for another load to finish (default\n"
             "                       [datamart] lock_wait; 0 = exit with code 5 at once)\n"
             "      --no-admin       do not (re)load admin areas while migrating\n"
@@ -72,7 +74,7 @@ static void print_report(const struct cr_load_report *rep)
 
 int cmd_load(int argc, char **argv)
 {
-    enum { O_NO_ANNUAL = 256, O_NO_STATS, O_NO_ADMIN };
+    enum { O_NO_ANNUAL = 256, O_NO_STATS, O_NO_ADMIN, O_CHECK };
     static const struct option opts[] = {
         {"config", required_argument, 0, 'c'},
         {"annual", required_argument, 0, 'a'},
@@ -81,6 +83,7 @@ int cmd_load(int argc, char **argv)
         {"no-stats", no_argument, 0, O_NO_STATS},
         {"no-admin", no_argument, 0, O_NO_ADMIN},
         {"force", no_argument, 0, 'f'},
+        {"check", no_argument, 0, O_CHECK},
         {"wait", required_argument, 0, 'w'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
@@ -88,7 +91,7 @@ int cmd_load(int argc, char **argv)
     struct cr_load_opts o;
     memset(&o, 0, sizeof o);
     const char *config_path = NULL;
-    int no_annual = 0, no_stats = 0, status = CR_OK, wait = -1;
+    int no_annual = 0, no_stats = 0, status = CR_OK, wait = -1, check = 0;
     int c;
     while (status == CR_OK && (c = getopt_long(argc, argv, "c:a:s:fw:h", opts, NULL)) != -1) {
         long v;
@@ -113,6 +116,9 @@ int cmd_load(int argc, char **argv)
             break;
         case 'f':
             o.force = 1;
+            break;
+        case O_CHECK:
+            check = 1;
             break;
         case 'w':
             if (cr_parse_long(optarg, &v) != 0 || v < 0 || v > 86400)
@@ -171,7 +177,13 @@ int cmd_load(int argc, char **argv)
         o.config_hash = hash[0] ? hash : NULL;
         o.scenarios_dir = cfg.scenarios_dir;
         static struct cr_load_report rep; /* large: keep it off the stack */
-        if (cr_load_run(dsn, &o, &rep, &err) != CR_OK)
+        int current;
+        if (check) {
+            if (cr_load_is_current(dsn, &o, &current, &err) != CR_OK)
+                status = cli_fail("load", &err);
+            else
+                printf("%s\n", current ? "current" : "stale");
+        } else if (cr_load_run(dsn, &o, &rep, &err) != CR_OK)
             status = cli_fail("load", &err);
         else
             print_report(&rep);

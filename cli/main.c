@@ -15,8 +15,9 @@
 
 static const struct cli_command commands[] = {
     {"synth", cmd_synth, "generate realistic DRIAS-format NetCDF projections"},
+    {"fetch", cmd_fetch, "download and verify the files of a manifest into the local cache"},
     {"inspect", cmd_inspect, "show what a NetCDF file holds and how climrisk reads it"},
-    {"db", cmd_db, "private PostgreSQL/PostGIS server: start, stop, status, psql"},
+    {"db", cmd_db, "PostgreSQL/PostGIS: private server (start, stop, psql), datamart migrate, grant"},
     {"load", cmd_load, "load a run's indicators into the PostGIS datamart (binary COPY)"},
     {"config", cmd_config, "check a config file, print it, or list every key"},
     {"run", cmd_run, "run the pipeline of a config file, incrementally (the scheduled job)"},

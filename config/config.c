@@ -102,6 +102,10 @@ static const struct key_def schema[] = {
         "retries after a timeout or a 5xx answer (exponential backoff)"),
     PATH("fetch", "netrc", fetch_netrc, "",
          "netrc file with credentials; empty = ~/.netrc when it exists"),
+    INT("fetch", "connect_timeout", fetch_connect_timeout, "30", 1, 3600,
+        "seconds to establish a connection before the attempt counts as failed"),
+    DBL("fetch", "retry_delay", fetch_retry_delay, "2", 0, 3600,
+        "seconds before the first retry; the delay doubles with each retry (+-20% jitter)"),
 
     LIST("compute", "indicators", indicators, "all", "indicator codes to compute, or all"),
     DBL("compute", "max_missing_fraction", max_missing_fraction, "0.10", 0, 1,

@@ -49,6 +49,8 @@ struct cr_config {
     long fetch_timeout;
     long fetch_retries;
     char fetch_netrc[CR_PATH_MAX];
+    long fetch_connect_timeout;
+    double fetch_retry_delay;
 
     /* [compute] */
     struct cr_strlist indicators; /* "all" or codes */

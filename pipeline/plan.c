@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../ingest/manifest.h"
 #include "run.h"
 
 static const char *kind_names[CR_TASK_KINDS] = {"inputs", "compute", "aggregate", "load", "tiles"};
@@ -52,29 +53,77 @@ static struct cr_task *add_task(struct cr_plan *p, enum cr_task_kind kind, int s
     return t;
 }
 
+static int add_sim(struct cr_plan *p, size_t *cap, const char *model, const char *experiment,
+                   struct cr_err *err)
+{
+    for (size_t i = 0; i < p->nsims; i++)
+        if (strcmp(p->sims[i].model, model) == 0 && strcmp(p->sims[i].experiment, experiment) == 0)
+            return CR_OK;
+    if (p->nsims == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 16;
+        struct cr_sim *bigger = realloc(p->sims, ncap * sizeof *bigger);
+        if (!bigger)
+            return cr_err_set(err, CR_EINTERNAL, "out of memory");
+        p->sims = bigger;
+        *cap = ncap;
+    }
+    struct cr_sim *sim = &p->sims[p->nsims];
+    memset(sim, 0, sizeof *sim);
+    if (cr_strlcpy(sim->model, model, sizeof sim->model) >= sizeof sim->model ||
+        cr_strlcpy(sim->experiment, experiment, sizeof sim->experiment) >= sizeof sim->experiment)
+        return cr_err_set(err, CR_EUSAGE, "model or scenario name too long: %s %s", model,
+                          experiment);
+    p->nsims++;
+    return CR_OK;
+}
+
+/* The simulations: [synth] models x scenarios, or every (model, scenario)
+ * named by the manifest or the input directory's files. */
 static int simulations_from_config(const struct cr_config *cfg, struct cr_plan *p,
                                    struct cr_err *err)
 {
-    if (strcmp(cfg->source, "synth") != 0)
-        return cr_err_set(err, CR_EUSAGE,
-                          "%s: [inputs] source = %s is not supported by 'climrisk run' in this "
-                          "version (use source = synth, or run the stages by hand)",
-                          cfg->path[0] ? cfg->path : "config", cfg->source);
-    size_t n = cfg->synth_models.n * cfg->synth_scenarios.n;
-    p->sims = calloc(n ? n : 1, sizeof *p->sims);
-    if (!p->sims)
+    size_t cap = 0;
+    int rc = CR_OK;
+    if (strcmp(cfg->source, "synth") == 0) {
+        for (size_t m = 0; m < cfg->synth_models.n && rc == CR_OK; m++)
+            for (size_t s = 0; s < cfg->synth_scenarios.n && rc == CR_OK; s++)
+                rc = add_sim(p, &cap, cfg->synth_models.items[m], cfg->synth_scenarios.items[s],
+                             err);
+        return rc;
+    }
+    p->inputs = calloc(1, sizeof *p->inputs);
+    if (!p->inputs)
         return cr_err_set(err, CR_EINTERNAL, "out of memory");
-    for (size_t m = 0; m < cfg->synth_models.n; m++)
-        for (size_t s = 0; s < cfg->synth_scenarios.n; s++) {
-            struct cr_sim *sim = &p->sims[p->nsims++];
-            if (cr_strlcpy(sim->model, cfg->synth_models.items[m], sizeof sim->model) >=
-                    sizeof sim->model ||
-                cr_strlcpy(sim->experiment, cfg->synth_scenarios.items[s],
-                           sizeof sim->experiment) >= sizeof sim->experiment)
-                return cr_err_set(err, CR_EUSAGE, "model or scenario name too long: %s %s",
-                                  cfg->synth_models.items[m], cfg->synth_scenarios.items[s]);
+    cr_manifest_init(p->inputs);
+    if (strcmp(cfg->source, "manifest") == 0) {
+        if (!cfg->manifest[0])
+            return cr_err_set(err, CR_EUSAGE,
+                              "%s: [inputs] source = manifest needs [inputs] manifest", cfg->path);
+        rc = cr_manifest_load(p->inputs, cfg->manifest, err);
+    } else {
+        if (!cfg->input_dir[0])
+            return cr_err_set(err, CR_EUSAGE,
+                              "%s: [inputs] source = directory needs [inputs] directory",
+                              cfg->path);
+        rc = cr_manifest_add_dir(p->inputs, cfg->input_dir, err);
+    }
+    for (size_t i = 0; i < p->inputs->n && rc == CR_OK; i++) {
+        const struct cr_manifest_entry *e = &p->inputs->e[i];
+        if (!e->model[0] || !e->scenario[0]) {
+            char where[512];
+            cr_manifest_where(e, where, sizeof where);
+            return cr_err_set(err, CR_EDATA,
+                              "%s: cannot tell the model and scenario of '%s'; name it like "
+                              "DRIAS or CORDEX files, or write model= and scenario= in a manifest",
+                              where, e->name);
         }
-    return CR_OK;
+        rc = add_sim(p, &cap, e->model, e->scenario, err);
+    }
+    if (rc == CR_OK && p->nsims == 0)
+        rc = cr_err_set(err, CR_EDATA, "%s: no input file found",
+                        cfg->manifest[0] && strcmp(cfg->source, "manifest") == 0 ? cfg->manifest
+                                                                                 : cfg->input_dir);
+    return rc;
 }
 
 int cr_plan_build(const struct cr_config *cfg, struct cr_plan *p, struct cr_err *err)
@@ -154,6 +203,10 @@ int cr_plan_build(const struct cr_config *cfg, struct cr_plan *p, struct cr_err 
 
 void cr_plan_free(struct cr_plan *p)
 {
+    if (p->inputs) {
+        cr_manifest_free(p->inputs);
+        free(p->inputs);
+    }
     for (size_t i = 0; i < p->ntasks; i++)
         free(p->tasks[i].deps);
     free(p->tasks);

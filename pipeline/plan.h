@@ -44,9 +44,14 @@ struct cr_task {
     size_t ndeps;
 };
 
+struct cr_manifest;
+
 struct cr_plan {
     struct cr_sim *sims;
     size_t nsims;
+    /* source = manifest or directory: the input files (owned), which name
+     * the simulations; NULL for source = synth. */
+    struct cr_manifest *inputs;
     struct cr_task *tasks;
     size_t ntasks;
 };

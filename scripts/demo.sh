@@ -19,4 +19,9 @@ else
 fi
 "$C" db start >/dev/null
 echo "== database: $("$C" db dsn)" >&2
+"$C" db migrate >&2
+if ls "$WORK"/annual/*.nc >/dev/null 2>&1 || ls "$WORK"/stats/*.nc >/dev/null 2>&1; then
+    "$C" load --config "$CONFIG" >&2
+    echo "== datamart loaded: try 'climrisk db psql' and the queries of sql/README.md" >&2
+fi
 echo "== done: inputs in $WORK/data ($(ls "$WORK/data"/*.nc | wc -l) NetCDF files)" >&2

@@ -409,3 +409,47 @@ int cr_load_run(const char *dsn, const struct cr_load_opts *o, struct cr_load_re
                 (unsigned long long)rep->annual_rows, rep->seconds);
     return rc;
 }
+
+int cr_load_is_current(const char *dsn, const struct cr_load_opts *o, int *current,
+                       struct cr_err *err)
+{
+    *current = 0;
+    struct run r;
+    memset(&r, 0, sizeof r);
+    int rc = open_units(&r, o, err);
+    if (rc == CR_OK)
+        rc = cr_pg_connect(dsn, "load check", &r.conn, err);
+    long long have = 0;
+    int found = 0;
+    if (rc == CR_OK)
+        rc = cr_pg_query_long(r.conn,
+                              "SELECT count(*) FROM pg_class WHERE oid = "
+                              "to_regclass('datamart.annual_part')",
+                              0, NULL, &have, &found, "looking for the datamart", err);
+    int all = rc == CR_OK && have == 1;
+    for (int k = 0; all && k < r.nunits; k++) {
+        const struct dm_unit *u = &r.units[k];
+        char sha[CR_SHA256_HEX] = "";
+        if (u->nc.kind == CR_NC_STATS) {
+            const char *p[] = {u->scenario};
+            rc = cr_pg_query_text(r.conn,
+                                  "SELECT p.sha256 FROM datamart.stat_part p JOIN "
+                                  "datamart.scenario s ON s.id = p.part WHERE s.code = $1",
+                                  1, p, sha, sizeof sha, "reading datamart.stat_part", err);
+        } else {
+            const char *p[] = {u->scenario, u->nc.model};
+            rc = cr_pg_query_text(r.conn,
+                                  "SELECT p.sha256 FROM datamart.annual_part p JOIN "
+                                  "datamart.scenario s ON s.id = p.scn JOIN datamart.model m ON "
+                                  "m.id = p.mdl WHERE s.code = $1 AND m.model = $2",
+                                  2, p, sha, sizeof sha, "reading datamart.annual_part", err);
+        }
+        all = rc == CR_OK && strcmp(sha, u->sha) == 0;
+    }
+    if (rc == CR_OK)
+        *current = all;
+    close_units(&r);
+    if (r.conn)
+        PQfinish(r.conn);
+    return rc;
+}

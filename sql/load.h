@@ -61,4 +61,11 @@ struct cr_load_report {
 int cr_load_run(const char *dsn, const struct cr_load_opts *o, struct cr_load_report *rep,
                 struct cr_err *err);
 
+/* *current = 1 when every input file of o has the sha256 the datamart
+ * recorded for its unit (a load would change nothing), 0 otherwise (also
+ * when the datamart does not exist yet). For a pipeline's up-to-date check;
+ * reads only. */
+int cr_load_is_current(const char *dsn, const struct cr_load_opts *o, int *current,
+                       struct cr_err *err);
+
 #endif

@@ -162,6 +162,8 @@ static void arm_pause(struct cr_copy *c)
 struct slice_meta {
     int ind, hor, mdl, stat, qty, nmodels; /* stats */
     int year;                              /* annual */
+    /* the same keys as codes (pointers into the open file's description) */
+    const char *indicator, *horizon, *model, *statistic, *quantity;
 };
 
 struct slices {
@@ -317,12 +319,17 @@ static int copy_facts(PGconn *conn, struct dm_catalog *cat, struct dm_unit *u,
                     continue;
                 struct slice_meta m = {0};
                 m.ind = ind;
+                m.indicator = var->indicator;
                 if (f->kind == CR_NC_STATS) {
                     m.hor = ids->hor[h];
                     m.qty = qty;
                     m.mdl = var->ensemble ? 0 : ids->mdl[o];
                     m.stat = var->ensemble ? ids->stat[o] : value_stat;
                     m.nmodels = var->ensemble ? f->ens_nmodels[h] : -1;
+                    m.horizon = f->horizons[h];
+                    m.model = var->ensemble ? "ensemble" : f->models[o];
+                    m.statistic = var->ensemble ? f->stats[o] : "value";
+                    m.quantity = var->quantity;
                 } else {
                     m.year = f->years[o];
                     if (m.year < u->first_year)
@@ -363,21 +370,25 @@ static int copy_slices(PGconn *conn, const struct dm_unit *u, const struct slice
     struct cr_copy c;
     int stats = u->nc.kind == CR_NC_STATS;
     const char *sql = stats ? "COPY datamart.stat_slice (part, slice, ind, hor, mdl, stat, qty, "
-                              "nmodels) FROM STDIN (FORMAT binary)"
-                            : "COPY datamart.annual_slice (part, slice, ind, year) FROM STDIN "
-                              "(FORMAT binary)";
+                              "nmodels, indicator, scenario, horizon, model, statistic, quantity) "
+                              "FROM STDIN (FORMAT binary)"
+                            : "COPY datamart.annual_slice (part, slice, ind, year, indicator, "
+                              "scenario, model) FROM STDIN (FORMAT binary)";
     int rc = cr_copy_begin(&c, conn, sql, stats ? "stat_slice" : "annual_slice", err);
     if (rc)
         return rc;
     for (uint32_t k = 0; k < sl->n; k++) {
         const struct slice_meta *m = &sl->v[k];
-        if (cr_copy_tuple(&c, stats ? 8 : 4, 8 * 6 + 8 * 2) != 0)
+        if (cr_copy_tuple(&c, stats ? 14 : 7, 8 * 6 + 8 * 2) != 0)
             break;
         cr_copy_int2(&c, (int16_t)u->part);
         cr_copy_int4(&c, (int32_t)(k + 1));
         cr_copy_int2(&c, (int16_t)m->ind);
         if (!stats) {
             cr_copy_int4(&c, m->year);
+            if (cr_copy_text(&c, m->indicator) != 0 || cr_copy_text(&c, u->scenario) != 0 ||
+                cr_copy_text(&c, u->nc.model) != 0)
+                break;
         } else {
             cr_copy_int2(&c, (int16_t)m->hor);
             cr_copy_int2(&c, (int16_t)m->mdl);
@@ -387,6 +398,10 @@ static int copy_slices(PGconn *conn, const struct dm_unit *u, const struct slice
                 cr_copy_int2(&c, (int16_t)m->nmodels);
             else
                 cr_copy_null(&c);
+            if (cr_copy_text(&c, m->indicator) != 0 || cr_copy_text(&c, u->scenario) != 0 ||
+                cr_copy_text(&c, m->horizon) != 0 || cr_copy_text(&c, m->model) != 0 ||
+                cr_copy_text(&c, m->statistic) != 0 || cr_copy_text(&c, m->quantity) != 0)
+                break;
         }
         if ((rc = cr_copy_maybe_flush(&c, err)) != CR_OK) {
             cr_copy_abort(&c, "send failed");
@@ -470,13 +485,13 @@ int dm_unit_build(PGconn *conn, struct dm_catalog *cat, struct dm_unit *u, struc
     rc = exec_fmt(conn, "indexing the new partition", err,
                   "CREATE INDEX %s_new_slice_cell ON datamart.%s_new (slice, cell_id) "
                   "INCLUDE (value);"
-                  "ANALYZE datamart.%s_new;"
+                  "ANALYZE datamart.%s_new; ANALYZE datamart.%s;"
                   "DO $$ DECLARE o oid := (SELECT relowner FROM pg_class "
                   "WHERE oid = 'datamart.%s'::regclass); BEGIN "
                   "IF o <> (SELECT oid FROM pg_roles WHERE rolname = current_user) THEN "
                   "EXECUTE format('ALTER TABLE datamart.%s_new OWNER TO %%I', "
                   "(SELECT rolname FROM pg_roles WHERE oid = o)); END IF; END $$",
-                  u->table, u->table, u->table, parent, u->table);
+                  u->table, u->table, u->table, slice_table, parent, u->table);
     u->index_seconds = cr_now() - t0;
     if (rc == CR_OK)
         u->built = 1;

@@ -19,6 +19,11 @@
 -- * Slices are numbered 1..n within their partition in file order, so the
 --   same input gives the same rows, and rows arrive sorted by (slice,
 --   cell_id), which makes the index build a merge of presorted runs.
+-- * A slice row carries its keys twice: smallint ids (foreign keys into the
+--   catalogue) and the codes users filter on. The slice tables are small
+--   (thousands of rows per scenario), so the codes cost nothing, and a
+--   filter on a view column is a filter on an indexed, analysed column of
+--   the slice table: the planner sees a two-table join instead of eight.
 
 CREATE TABLE IF NOT EXISTS datamart.stat_part (
     part      smallint PRIMARY KEY REFERENCES datamart.scenario (id),
@@ -41,9 +46,19 @@ CREATE TABLE IF NOT EXISTS datamart.stat_slice (
     stat    smallint NOT NULL REFERENCES datamart.statistic (id),
     qty     smallint NOT NULL REFERENCES datamart.quantity (id),
     nmodels smallint,
+    indicator text NOT NULL,
+    scenario  text NOT NULL,
+    horizon   text NOT NULL,
+    model     text NOT NULL,
+    statistic text NOT NULL,
+    quantity  text NOT NULL,
     PRIMARY KEY (part, slice),
     UNIQUE (part, ind, hor, mdl, qty, stat)
 );
+CREATE INDEX IF NOT EXISTS stat_slice_codes
+    ON datamart.stat_slice (indicator, scenario, horizon, quantity, statistic, model);
+-- the maps of one (scenario, horizon, statistic), for the per-category views
+CREATE INDEX IF NOT EXISTS stat_slice_map ON datamart.stat_slice (part, hor, stat, mdl, qty, ind);
 
 -- Years each model averaged for each horizon (warming-level windows differ
 -- per model; NULL years: level not reached or experiment not run).
@@ -86,9 +101,14 @@ CREATE TABLE IF NOT EXISTS datamart.annual_slice (
     slice integer NOT NULL,
     ind   smallint NOT NULL REFERENCES datamart.indicator (id),
     year  integer NOT NULL,
+    indicator text NOT NULL,
+    scenario  text NOT NULL,
+    model     text NOT NULL,
     PRIMARY KEY (part, slice),
     UNIQUE (part, ind, year)
 );
+CREATE INDEX IF NOT EXISTS annual_slice_codes
+    ON datamart.annual_slice (indicator, scenario, model, year);
 
 CREATE TABLE IF NOT EXISTS datamart.annual_fact (
     part    smallint NOT NULL,

@@ -5,40 +5,30 @@
 
 -- Horizon statistics per cell.
 CREATE OR REPLACE VIEW datamart.cell_stat AS
-SELECT i.code AS indicator,
-       sc.code AS scenario,
-       h.code AS horizon,
-       m.model,
-       st.code AS statistic,
-       q.code AS quantity,
+SELECT s.indicator,
+       s.scenario,
+       s.horizon,
+       s.model,
+       s.statistic,
+       s.quantity,
        f.cell_id,
        f.value,
        CASE WHEN s.mdl = 0 THEN s.nmodels::integer END AS nmodels
 FROM datamart.stat_slice s
-JOIN datamart.stat_fact f ON f.part = s.part AND f.slice = s.slice
-JOIN datamart.indicator i ON i.id = s.ind
-JOIN datamart.scenario sc ON sc.id = s.part
-JOIN datamart.horizon h ON h.id = s.hor
-JOIN datamart.model m ON m.id = s.mdl
-JOIN datamart.statistic st ON st.id = s.stat
-JOIN datamart.quantity q ON q.id = s.qty;
+JOIN datamart.stat_fact f ON f.part = s.part AND f.slice = s.slice;
 COMMENT ON VIEW datamart.cell_stat IS
     'Horizon statistics per SAFRAN cell: model = GCM_RCM (statistic = ''value'') or ''ensemble'' (statistic = median, p05, p95, min, max, agreement; nmodels = models used); quantity = mean, anom, ratio, rl20, rl20_anom.';
 
 -- Annual series per cell.
 CREATE OR REPLACE VIEW datamart.annual_value AS
-SELECT i.code AS indicator,
-       sc.code AS scenario,
-       m.model,
+SELECT s.indicator,
+       s.scenario,
+       s.model,
        s.year,
        f.cell_id,
        f.value
 FROM datamart.annual_slice s
-JOIN datamart.annual_part p ON p.part = s.part
-JOIN datamart.annual_fact f ON f.part = s.part AND f.slice = s.slice
-JOIN datamart.indicator i ON i.id = s.ind
-JOIN datamart.scenario sc ON sc.id = p.scn
-JOIN datamart.model m ON m.id = p.mdl;
+JOIN datamart.annual_fact f ON f.part = s.part AND f.slice = s.slice;
 COMMENT ON VIEW datamart.annual_value IS
     'Annual indicator values per SAFRAN cell and year of one model and scenario (snow indicators: the year the snow year starts in).';
 
@@ -50,12 +40,12 @@ COMMENT ON VIEW datamart.annual_value IS
 -- whole level of one map is ~100k weight rows; materialising every map for
 -- 35 000 communes would be 10^8 rows per scenario).
 CREATE OR REPLACE VIEW datamart.area_stat AS
-SELECT i.code AS indicator,
-       sc.code AS scenario,
-       h.code AS horizon,
-       m.model,
-       st.code AS statistic,
-       q.code AS quantity,
+SELECT s.indicator,
+       s.scenario,
+       s.horizon,
+       s.model,
+       s.statistic,
+       s.quantity,
        a.level,
        a.code,
        a.name,
@@ -66,12 +56,6 @@ SELECT i.code AS indicator,
        v.ncells,
        v.covered_km2
 FROM datamart.stat_slice s
-JOIN datamart.indicator i ON i.id = s.ind
-JOIN datamart.scenario sc ON sc.id = s.part
-JOIN datamart.horizon h ON h.id = s.hor
-JOIN datamart.model m ON m.id = s.mdl
-JOIN datamart.statistic st ON st.id = s.stat
-JOIN datamart.quantity q ON q.id = s.qty
 CROSS JOIN datamart.admin_area a
 CROSS JOIN LATERAL (
     SELECT (sum(f.value::double precision * w.weight) / sum(w.weight))::real AS mean,

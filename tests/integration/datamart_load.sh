@@ -183,6 +183,19 @@ dm_psql "create table public.nolonlat (id int, x float8)" >/dev/null
 out=$(psql "$DM_DSN" -XAtq -c "select * from datamart.exposure('nolonlat', 'rcp45', 'H2')" 2>&1) && fail "missing columns accepted"
 echo "$out" | grep -q 'has no column(s) lon, lat' || fail "missing column message: $out"
 
+# ---- every SQL example of sql/README.md runs on this datamart (one session,
+# with the farms of the README in a temporary table, as a reader would)
+{
+    echo '\set ON_ERROR_STOP on'
+    echo 'CREATE TEMP TABLE farms AS SELECT id::text AS id, lon, lat FROM public.farms;'
+    awk '/^```sql$/ { on = 1; next } /^```/ { on = 0 } on' "$SRC/sql/README.md"
+} >"$TMPDIR/readme.sql"
+[ "$(grep -c 'datamart\.' "$TMPDIR/readme.sql")" -gt 15 ] || fail "README SQL blocks not found"
+t0=$(date +%s)
+psql "$DM_DSN" -X -f "$TMPDIR/readme.sql" >"$TMPDIR/readme.out" 2>&1 || fail "sql/README.md example failed: $(tail -5 "$TMPDIR/readme.out")"
+[ $(($(date +%s) - t0)) -lt 60 ] || fail "sql/README.md examples took more than a minute"
+grep -q "change_days_median" "$TMPDIR/readme.out" || fail "README frost question printed nothing"
+
 # ---- reload: identical data; unchanged files skipped; lineage
 fingerprint() {
     dm_psql "select (select count(*) || ':' || sum(value::float8) || ':' || sum(value::float8 * cell_id) || ':' || sum(slice::bigint * cell_id) from datamart.stat_fact),
@@ -191,6 +204,7 @@ fingerprint() {
                     (select md5(string_agg(concat_ws(',', a.part, a.slice, a.ind, a.year), ';' order by a.part, a.slice)) from datamart.annual_slice a)"
 }
 fp1=$(fingerprint)
+[ "$("$CLIMRISK" load --check --annual "$F/annual" --stats "$F/stats")" = current ] || fail "load --check after a load"
 "$CLIMRISK" load --annual "$F/annual" --stats "$F/stats" >"$TMPDIR/load2.out" || fail "second load"
 [ "$(grep -c unchanged "$TMPDIR/load2.out")" = 4 ] || fail "unchanged files were not skipped: $(cat "$TMPDIR/load2.out")"
 "$CLIMRISK" load --force --annual "$F/annual" --stats "$F/stats" >"$TMPDIR/load3.out" || fail "forced reload"
@@ -211,6 +225,7 @@ sha=$(sha256sum "$F/stats/rcp85.nc" | cut -c1-64)
 
 # ---- a file replaces only its own (scenario, model)
 dm_fixture annual "$F/annual/${M1}_rcp45.nc" --experiment rcp45 --model $M1 --years 2030-2034 --indicators $IND --variant 6
+[ "$("$CLIMRISK" load --check --annual "$F/annual" --no-stats)" = stale ] || fail "load --check after a change"
 "$CLIMRISK" load --annual "$F/annual" --no-stats >"$TMPDIR/load4.out" || fail "load of a changed file"
 [ "$(grep -c ' loaded$' "$TMPDIR/load4.out")" = 1 ] || fail "only the changed file should load: $(cat "$TMPDIR/load4.out")"
 check_annual 6
