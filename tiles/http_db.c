@@ -57,31 +57,18 @@ struct cr_dbpool {
 
 /* ------------------------------------------------------------ statements */
 
-/* %1$s is the quoted schema. Parameters: see each use.
- *
- * The map (one ensemble statistic of one indicator, scenario, horizon and
- * quantity) is resolved to its slice in stat_slice first, materialised, so
- * that the fact index (slice, cell_id) is used: through the cell_stat view
- * the planner joins every slice of the scenario before filtering (about a
- * second instead of a few milliseconds). stat_slice/stat_fact are the
- * datamart's physical tables (sql/migrations/002_facts.sql), as its own
- * indicator_at() uses them. MAP_CTE takes the codes as $4..$8:
- * indicator, scenario, horizon, statistic, quantity. */
-#define MAP_CTE(a, b, c, d, e)                                                                     \
-    "WITH m AS MATERIALIZED (SELECT s.part, s.slice FROM %1$s.stat_slice s"                        \
-    " JOIN %1$s.indicator i ON i.id = s.ind JOIN %1$s.scenario sc ON sc.id = s.part"               \
-    " JOIN %1$s.horizon h ON h.id = s.hor JOIN %1$s.statistic st ON st.id = s.stat"                \
-    " JOIN %1$s.quantity q ON q.id = s.qty WHERE s.mdl = 0 AND i.code = " a " AND sc.code = " b    \
-    " AND h.code = " c " AND st.code = " d " AND q.code = " e ") "
-
+/* %1$s is the quoted schema. Parameters: see each use. The contract's
+ * views (cell_stat, area_stat, indicator_at) are used as they are: the
+ * datamart keeps the map codes on its slice table so that filtering them on
+ * codes plans as an index look-up of one map (a few ms per tile). */
 static const char *const SQL_LIVE_CELLS =
-    MAP_CTE("$4", "$5", "$6", "$7", "$8")
     "SELECT ST_AsMVT(t, 'cells', 4096, 'geom', 'fid') FROM ("
-    " SELECT g.cell_id AS fid, g.cell_id, f.value,"
+    " SELECT g.cell_id AS fid, g.cell_id, c.value,"
     "  ST_AsMVTGeom(g.geom_3857, ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS geom"
-    " FROM m CROSS JOIN %1$s.grid_cell g"
-    " JOIN %1$s.stat_fact f ON f.part = m.part AND f.slice = m.slice AND f.cell_id = g.cell_id"
-    " WHERE g.geom_3857 && ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096)) t";
+    " FROM %1$s.grid_cell g JOIN %1$s.cell_stat c ON c.cell_id = g.cell_id"
+    " WHERE g.geom_3857 && ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096)"
+    "  AND c.indicator = $4 AND c.scenario = $5 AND c.horizon = $6 AND c.model = 'ensemble'"
+    "  AND c.statistic = $7 AND c.quantity = $8) t";
 
 /* $9 = level, $10 = layer name; geometries simplified to a tile unit. */
 static const char *const SQL_LIVE_AREAS =
@@ -117,19 +104,18 @@ static const char *const SQL_INFO_AREAS =
 
 /* indicator, scenario, horizon, statistic, quantity */
 static const char *const SQL_LEGEND =
-    MAP_CTE("$1", "$2", "$3", "$4", "$5")
-    "SELECT percentile_cont(0.02) WITHIN GROUP (ORDER BY f.value),"
-    " percentile_cont(0.98) WITHIN GROUP (ORDER BY f.value), min(f.value), max(f.value), count(*)"
-    " FROM m JOIN %1$s.stat_fact f ON f.part = m.part AND f.slice = m.slice";
+    "SELECT percentile_cont(0.02) WITHIN GROUP (ORDER BY value),"
+    " percentile_cont(0.98) WITHIN GROUP (ORDER BY value), min(value), max(value), count(*)"
+    " FROM %1$s.cell_stat WHERE indicator = $1 AND scenario = $2 AND horizon = $3"
+    "  AND model = 'ensemble' AND statistic = $4 AND quantity = $5";
 
 /* Which maps are loaded: one row per (indicator, scenario, horizon,
- * quantity) of ensemble statistics. stat_slice is the datamart's index of
- * maps (002_facts.sql); cell_stat would scan every value. */
+ * quantity) of ensemble statistics, from the datamart's index of maps
+ * (stat_slice, sql/migrations/002_facts.sql; cell_stat would scan every
+ * value). */
 static const char *const SQL_AVAILABLE =
-    "SELECT DISTINCT i.code, sc.code, h.code, q.code FROM %1$s.stat_slice s"
-    " JOIN %1$s.indicator i ON i.id = s.ind JOIN %1$s.scenario sc ON sc.id = s.part"
-    " JOIN %1$s.horizon h ON h.id = s.hor JOIN %1$s.quantity q ON q.id = s.qty"
-    " WHERE s.mdl = 0 ORDER BY 1, 2, 3, 4";
+    "SELECT DISTINCT indicator, scenario, horizon, quantity FROM %1$s.stat_slice"
+    " WHERE model = 'ensemble' ORDER BY 1, 2, 3, 4";
 
 static const struct {
     const char *name;
