@@ -633,6 +633,19 @@ enum MHD_Result cr_handle_tiles(struct cr_server *s, struct MHD_Connection *c, s
     }
     if (handled)
         return ret;
+    /* an archive itself (range requests of the PMTiles client): its open file */
+    pthread_rwlock_rdlock(&cs->lock);
+    for (size_t i = 0; i < cs->nts; i++)
+        if (cs->ts[i].pmt && strcmp(cs->ts[i].rel, rest) == 0) {
+            struct cr_pmt_archive *a = cs->ts[i].pmt;
+            ret = cr_serve_open_file(s, c, rq, cr_pmt_fd(a), cr_pmt_file_size(a), cr_pmt_mtime(a),
+                                     "application/vnd.pmtiles", "public, max-age=300");
+            handled = 1;
+            break;
+        }
+    pthread_rwlock_unlock(&cs->lock);
+    if (handled)
+        return ret;
     /* not a tileset: a file of the folder (legends, TileJSON files) or 404 */
     return cr_serve_file(s, c, rq, s->tiles_real, rest, "public, max-age=300");
 }

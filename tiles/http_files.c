@@ -176,3 +176,87 @@ enum MHD_Result cr_serve_file(struct cr_server *s, struct MHD_Connection *c, str
     cr_add_cors(s, resp);
     return cr_queue(c, rq, status, resp, body);
 }
+
+enum MHD_Result cr_serve_open_file(struct cr_server *s, struct MHD_Connection *c, struct cr_req *rq,
+                                   int fd, uint64_t size, long long mtime, const char *mime,
+                                   const char *cache_control)
+{
+    char etag[64];
+    snprintf(etag, sizeof etag, "\"%llx-%llx\"", (unsigned long long)size,
+             (unsigned long long)mtime);
+    const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-None-Match");
+    const char *range = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Range");
+    const char *if_range = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-Range");
+    if (range && if_range && strcmp(if_range, etag) != 0)
+        range = NULL;
+    struct MHD_Response *resp;
+    int status = 200;
+    uint64_t start = 0, len = size;
+    if (inm && cr_http_etag_matches(inm, etag)) {
+        resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+        status = MHD_HTTP_NOT_MODIFIED;
+        len = 0;
+    } else {
+        enum cr_range_kind rk =
+            range ? cr_http_parse_range(range, size, &start, &len) : CR_RANGE_NONE;
+        if (rk == CR_RANGE_UNSATISFIABLE) {
+            char cr[64];
+            snprintf(cr, sizeof cr, "bytes */%llu", (unsigned long long)size);
+            static const char msg[] = "{\"error\":\"range not satisfiable\",\"status\":416}\n";
+            resp = MHD_create_response_from_buffer(sizeof msg - 1, (void *)msg,
+                                                   MHD_RESPMEM_PERSISTENT);
+            if (!resp)
+                return MHD_NO;
+            MHD_add_response_header(resp, "Content-Range", cr);
+            MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
+            cr_add_cors(s, resp);
+            return cr_queue(c, rq, MHD_HTTP_RANGE_NOT_SATISFIABLE, resp, sizeof msg - 1);
+        }
+        if (len <= 256 * 1024) { /* small ranges: one pread, no extra descriptor */
+            unsigned char *buf = malloc(len ? (size_t)len : 1);
+            if (!buf)
+                return MHD_NO;
+            size_t done = 0;
+            while (done < len) {
+                ssize_t n = pread(fd, buf + done, (size_t)(len - done), (off_t)(start + done));
+                if (n < 0 && errno == EINTR)
+                    continue;
+                if (n <= 0)
+                    break;
+                done += (size_t)n;
+            }
+            if (done < len) {
+                free(buf);
+                return cr_reply_error(s, c, rq, 500, "cannot read the archive");
+            }
+            resp = MHD_create_response_from_buffer_with_free_callback((size_t)len, buf, free);
+        } else {
+            int dfd = dup(fd); /* the response owns and closes its descriptor */
+            if (dfd < 0)
+                return cr_reply_error(s, c, rq, 503, "out of file descriptors");
+            resp = MHD_create_response_from_fd_at_offset64(len, dfd, start);
+            if (!resp)
+                close(dfd);
+        }
+        if (!resp)
+            return MHD_NO;
+        if (rk == CR_RANGE_OK) {
+            char cr[96];
+            snprintf(cr, sizeof cr, "bytes %llu-%llu/%llu", (unsigned long long)start,
+                     (unsigned long long)(start + len - 1), (unsigned long long)size);
+            MHD_add_response_header(resp, "Content-Range", cr);
+            status = MHD_HTTP_PARTIAL_CONTENT;
+        }
+        MHD_add_response_header(resp, "Content-Type", mime);
+    }
+    if (!resp)
+        return MHD_NO;
+    char date[32];
+    cr_http_date(mtime, date);
+    MHD_add_response_header(resp, "ETag", etag);
+    MHD_add_response_header(resp, "Last-Modified", date);
+    MHD_add_response_header(resp, "Accept-Ranges", "bytes");
+    MHD_add_response_header(resp, "Cache-Control", cache_control);
+    cr_add_cors(s, resp);
+    return cr_queue(c, rq, status, resp, len);
+}

@@ -328,6 +328,11 @@ uint64_t cr_pmt_file_size(const struct cr_pmt_archive *a)
     return a->size;
 }
 
+int cr_pmt_fd(const struct cr_pmt_archive *a)
+{
+    return a->fd;
+}
+
 long long cr_pmt_mtime(const struct cr_pmt_archive *a)
 {
     return a->mtime;

@@ -50,6 +50,8 @@ const struct cr_pmt_header *cr_pmt_header(const struct cr_pmt_archive *a);
 const char *cr_pmt_metadata(const struct cr_pmt_archive *a);
 /* File size and modification time when opened (for ETag/Last-Modified). */
 uint64_t cr_pmt_file_size(const struct cr_pmt_archive *a);
+/* The open file (read-only; for range requests on the archive itself). */
+int cr_pmt_fd(const struct cr_pmt_archive *a);
 long long cr_pmt_mtime(const struct cr_pmt_archive *a);
 
 /* Find tile z/x/y: 1 and its bytes (malloc'ed, as stored) when present, 0

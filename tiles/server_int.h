@@ -112,6 +112,12 @@ enum MHD_Result cr_queue(struct MHD_Connection *c, struct cr_req *rq, int status
 enum MHD_Result cr_serve_file(struct cr_server *s, struct MHD_Connection *c, struct cr_req *rq,
                               const char *root, const char *rel, const char *cache_control);
 const char *cr_mime_type(const char *path);
+/* Serve an open file (a tileset's archive, already checked when the tile
+ * list was read) with the same validators and Range support, without
+ * resolving its path again: what the PMTiles client's requests hit. */
+enum MHD_Result cr_serve_open_file(struct cr_server *s, struct MHD_Connection *c, struct cr_req *rq,
+                                   int fd, uint64_t size, long long mtime, const char *mime,
+                                   const char *cache_control);
 
 /* ---- catalogue and tilesets (http_catalog.c) ---- */
 
