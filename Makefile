@@ -59,7 +59,7 @@ TEST_SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/obj/%.o)
 TOOL_SRC := $(wildcard tests/tools/*.c)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
 
-.PHONY: valgrind all test asan demo bench install uninstall clean format format-check unit deps fuzz fuzz-run tools
+.PHONY: valgrind all test asan demo bench install uninstall clean format format-check unit deps fuzz fuzz-run tools web
 
 all: $(BUILD)/climrisk
 
@@ -142,7 +142,7 @@ deps:
 
 demo:
 	scripts/install-deps.sh
-	$(MAKE) all
+	$(MAKE) all web
 	scripts/demo.sh $(BUILD)
 
 bench: all $(TOOL_BIN)
@@ -154,6 +154,19 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libclimrisk.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libclimrisk.a $(LDFLAGS_ALL) $(LIBS_ALL)
 bench: $(BENCH_BIN)
+
+# The map viewer: web/dist, bundled offline by esbuild from the npm
+# packages pinned in web/package-lock.json (npm ci only when the lock file
+# changed; node_modules is not committed).
+WEB_SRC := $(wildcard web/src/*) web/build.mjs sql/data/admin_fr/departements.geojson
+
+web: web/dist/index.html
+
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --prefer-offline --loglevel=error
+
+web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SRC)
+	cd web && npm run --silent build
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/climrisk

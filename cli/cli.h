@@ -40,5 +40,6 @@ int cmd_run(int argc, char **argv);
 int cmd_scenarios(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
 int cmd_tiles(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 #endif

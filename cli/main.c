@@ -23,6 +23,7 @@ static const struct cli_command commands[] = {
     {"db", cmd_db, "PostgreSQL/PostGIS: private server (start, stop, psql), datamart migrate, grant"},
     {"load", cmd_load, "load a run's indicators into the PostGIS datamart (binary COPY)"},
     {"tiles", cmd_tiles, "vector (MVT/PMTiles) and raster (PNG) tiles, legends, catalog.json"},
+    {"serve", cmd_serve, "serve the web map, tiles, popups and live tiles over HTTP"},
     {"config", cmd_config, "check a config file, print it, or list every key"},
     {"run", cmd_run, "run the pipeline of a config file, incrementally (the scheduled job)"},
     {"plan", cmd_plan, "list a run's independent tasks, or write a Slurm script"},

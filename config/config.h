@@ -83,6 +83,12 @@ struct cr_config {
     long port;
     long max_connections;
     long request_timeout;
+    long serve_threads;
+    long max_per_ip;
+    long db_connections;
+    long statement_timeout;
+    char web_dir[CR_PATH_MAX];
+    char cors_origin[256];
 };
 
 /* Fill every key with its default; paths resolve against base_dir
