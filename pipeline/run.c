@@ -20,7 +20,9 @@
 
 /* The steps this build can run, by kind. */
 static const struct cr_step *const step_table[CR_TASK_KINDS] = {
-    [CR_TASK_INPUTS] = &cr_step_inputs,
+    [CR_TASK_INPUTS] = &cr_step_inputs,       [CR_TASK_COMPUTE] = &cr_step_compute,
+    [CR_TASK_AGGREGATE] = &cr_step_aggregate, [CR_TASK_LOAD] = &cr_step_load,
+    [CR_TASK_TILES] = &cr_step_tiles,
 };
 
 int cr_step_available(enum cr_task_kind kind)
