@@ -2,7 +2,7 @@
  *
  * The unit of work is one indicator of one simulation. Its recipe is the
  * engine's algorithm version, the indicator's code, the parameters it reads
- * (the missing-day rule for all; the snow model's for the snow indicators)
+ * (the missing-day rule for all; cr_engine_indicator_params() for the rest)
  * and the content hashes of the daily files of the inputs it needs (with
  * the fallbacks: TG from TN and TX, snowfall from PR and TG). So changing
  * the snow melt factor redoes the snow indicators and nothing else, and a
@@ -106,11 +106,16 @@ static int indicator_recipe(struct cr_step_ctx *ctx, const struct cr_sim *sim,
     int n = snprintf(text, sizeof text, "%s\n%s\n%s %s %s\nmax_missing_fraction=%.17g\n",
                      ENGINE_ALGORITHM, d->code, sim->model, sim->experiment, sf->member,
                      cfg->max_missing_fraction);
-    if (d->category == CR_CAT_SNOW || (d->needs & CR_NEED_PRSN))
-        n += snprintf(text + n, sizeof text - (size_t)n,
-                      "snow_melt_factor=%.17g\nsnow_cover_threshold=%.17g\n"
-                      "snow_rain_temperature=%.17g\n",
-                      cfg->snow_melt_factor, cfg->snow_cover_threshold, cfg->snow_rain_temperature);
+    unsigned params = cr_engine_indicator_params(cr_engine_indicator_id(d->code));
+    if (params & CR_PARAM_SNOW_MELT)
+        n += snprintf(text + n, sizeof text - (size_t)n, "snow_melt_factor=%.17g\n",
+                      cfg->snow_melt_factor);
+    if (params & CR_PARAM_SNOW_COVER)
+        n += snprintf(text + n, sizeof text - (size_t)n, "snow_cover_threshold=%.17g\n",
+                      cfg->snow_cover_threshold);
+    if (params & CR_PARAM_SNOW_RAIN_TEMP)
+        n += snprintf(text + n, sizeof text - (size_t)n, "snow_rain_temperature=%.17g\n",
+                      cfg->snow_rain_temperature);
     cr_sha256_update(&h, text, (size_t)n);
     unsigned in = inputs_of(d);
     for (int k = 0; k < CR_IN_COUNT && rc == CR_OK; k++) {

@@ -27,7 +27,9 @@ struct tiles_plan {
     const char *codes[64];           /* catalogue codes */
     char recipes[64][CR_SHA256_HEX]; /* per indicator */
     int stale[64];
-    char catalog[CR_PATH_MAX]; /* <tiles>/catalog.json */
+    char catalog[CR_PATH_MAX];        /* <tiles>/catalog.json */
+    char files_recipe[CR_SHA256_HEX]; /* settings + the statistics files' hashes */
+    int files_current;                /* same files as the last run: no digest needed */
 };
 
 static int wanted(const struct cr_config *cfg, const char *code)
@@ -66,6 +68,33 @@ static int plan_tiles(struct cr_step_ctx *ctx, const struct cr_task *t, struct t
             cr_strlist_push(&tp->o.inputs, path))
             return cr_err_set(err, CR_EINTERNAL, "out of memory");
     }
+    /* Digesting every indicator's values takes seconds; when the statistics
+     * files are byte for byte those of the last run (hashes cached by size,
+     * mtime and inode) the per-indicator recipes cannot have changed. */
+    struct cr_sha256 fh;
+    int rc0 = cr_sha256_init(&fh, err);
+    if (rc0)
+        return rc0;
+    char line[CR_PATH_MAX + 200];
+    int len =
+        snprintf(line, sizeof line,
+                 "%s\nvector_maxzoom=%ld\nraster_maxzoom=%ld\nout=%s\nadmin=%d\n", TILES_ALGORITHM,
+                 cfg->vector_maxzoom, cfg->raster_maxzoom, tp->o.out_dir, tp->o.dsn[0] != 0);
+    cr_sha256_update(&fh, line, (size_t)len);
+    for (size_t i = 0; i < cfg->indicators.n; i++)
+        cr_sha256_update(&fh, cfg->indicators.items[i], strlen(cfg->indicators.items[i]) + 1);
+    for (size_t f = 0; f < tp->o.inputs.n; f++) {
+        char sha[CR_SHA256_HEX];
+        struct cr_err ignored;
+        if (cr_state_file_hash(ctx->state, tp->o.inputs.items[f], sha, &ignored) != CR_OK)
+            cr_strlcpy(sha, "absent", sizeof sha);
+        len = snprintf(line, sizeof line, "%s\t%s\n", tp->o.inputs.items[f], sha);
+        cr_sha256_update(&fh, line, len > 0 ? (size_t)len : 0);
+    }
+    cr_sha256_final(&fh, tp->files_recipe);
+    tp->files_current = cr_state_is_current(ctx->state, t->name, "files", tp->files_recipe, err);
+    if (tp->files_current)
+        return CR_OK;
     size_t ncat;
     const struct cr_indicator_def *cat = cr_indicator_catalog(&ncat);
     for (size_t k = 0; k < ncat && tp->n < 64; k++) {
@@ -112,6 +141,10 @@ static int tiles_is_current(struct cr_step_ctx *ctx, const struct cr_task *t, st
 {
     struct tiles_plan tp;
     int rc = plan_tiles(ctx, t, &tp, err), current = rc == CR_OK;
+    if (tp.files_current) {
+        cr_tiles_opts_free(&tp.o);
+        return current;
+    }
     for (size_t i = 0; i < tp.n; i++)
         current &= !tp.stale[i];
     cr_tiles_opts_free(&tp.o);
@@ -123,6 +156,11 @@ static int tiles_run(struct cr_step_ctx *ctx, const struct cr_task *t, struct cr
 {
     struct tiles_plan tp;
     int rc = plan_tiles(ctx, t, &tp, err);
+    if (rc == CR_OK && tp.files_current) {
+        rep->items_current++;
+        cr_tiles_opts_free(&tp.o);
+        return CR_OK;
+    }
     size_t nstale = 0;
     for (size_t i = 0; rc == CR_OK && i < tp.n; i++)
         if (tp.stale[i]) {
@@ -154,6 +192,10 @@ static int tiles_run(struct cr_step_ctx *ctx, const struct cr_task *t, struct cr
         const char *outs[1] = {tp.catalog};
         for (size_t i = 0; rc == CR_OK && i < tp.n; i++)
             rc = cr_state_record(ctx->state, t->name, tp.codes[i], tp.recipes[i], outs, 1, err);
+    }
+    if (rc == CR_OK && access(tp.catalog, F_OK) == 0) {
+        const char *outs[1] = {tp.catalog};
+        rc = cr_state_record(ctx->state, t->name, "files", tp.files_recipe, outs, 1, err);
     }
     if (rc == CR_OK) {
         rep->items_done += (int)nstale;
