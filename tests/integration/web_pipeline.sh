@@ -46,6 +46,13 @@ experiment = rcp85
 tracc_year = 2030
 label_en = +0 degC above REF (test)
 label_fr = +0 °C au-dessus de REF (test)
+
+[RWL99]
+france_warming = 99
+experiment = rcp85
+tracc_year = 2100
+label_en = +98 degC above REF (never reached)
+label_fr = +98 °C au-dessus de REF (jamais atteint)
 INI
 M1=CNRM-CERFACS-CNRM-CM5_CNRM-ALADIN63
 M2=MPI-M-MPI-ESM-LR_MPI-CSC-REMO2009
@@ -87,6 +94,8 @@ reached=$(dm_psql "select count(*) from datamart.model_horizon where scenario = 
 [ "$(dm_psql "select string_agg(distinct nmodels::text, ',') from datamart.cell_stat where scenario = 'rcp85'
               and horizon = 'RWL06' and model = 'ensemble' and indicator = 'tg_mean'")" = "$reached" ] ||
     fail "datamart nmodels of RWL06 differ from the models that reached it ($reached)"
+[ "$(dm_psql "select count(*) filter (where reached) || ' ' || count(*) from datamart.model_horizon
+              where scenario = 'rcp85' and horizon = 'RWL99'")" = "0 2" ] || fail "RWL99: both models must be listed as not reaching it"
 nm_file=$(/usr/bin/python3 - "$W/stats/rcp85.nc" <<'PY'
 import sys
 from osgeo import gdal
@@ -106,6 +115,7 @@ assert sorted(v) == ['vector-historical-REF-median', 'vector-rcp85-H1-median', '
 w = v['vector-rcp85-RWL06-median']
 assert w['horizon_type'] == 'warming_level' and w['nmodels'] == int(sys.argv[2]), w
 assert v['vector-rcp85-H1-median']['horizon_type'] == 'period'
+assert not any(t['horizon'] == 'RWL99' for t in c['tilesets'])  # no model reached it: no tileset
 assert sorted(w['indicators']) == ['spring_frost', 'tg_mean'], w['indicators']
 assert [l['id'] for l in w['layers']][:2] == ['cells', 'departements'], w['layers']  # datamart reached
 PY
@@ -123,8 +133,8 @@ b = json.load(open(sys.argv[2]))
 assert sorted(t['id'] for t in a) == sorted(t['id'] for t in b['tilesets']), (len(a), len(b['tilesets']))
 for t in b['tilesets']:
     assert t['archive'] == next(x['archive'] for x in a if x['id'] == t['id'])
-assert [h['code'] for h in b['horizons']] == ['REF', 'H1', 'RWL06'], b['horizons']
-assert [h['type'] for h in b['horizons']] == ['period', 'period', 'warming_level']
+assert [h['code'] for h in b['horizons']] == ['REF', 'H1', 'RWL06', 'RWL99'], b['horizons']
+assert [h['type'] for h in b['horizons']] == ['period', 'period', 'warming_level', 'warming_level']
 PY
 n=0
 for ts in $(python3 -c 'import json,sys; print(" ".join(t["id"] + "=" + t["archive"] for t in json.load(open(sys.argv[1]))["tilesets"]))' "$T/catalog.json"); do
@@ -182,6 +192,7 @@ on = lambda k: sorted(o['code'] for o in m[k] if not o['disabled'])
 assert on('indicator') == ['spring_frost', 'su', 'tg_mean'], on('indicator')
 assert on('scenario') == ['historical', 'rcp85'], on('scenario')
 assert on('horizon') == ['H1', 'REF', 'RWL06'], on('horizon')
+assert [o['disabled'] for o in m['horizon'] if o['code'] == 'RWL99'] == [True], m['horizon']  # listed, not selectable
 PY
 serve_stop
 
