@@ -36,8 +36,8 @@ struct cr_catalog_state {
     pthread_rwlock_t lock;
     struct tileset *ts;
     size_t nts;
-    long long stamp;   /* catalog.json mtime + folder mtime, to notice changes */
-    double next_check; /* cr_now() of the next stamp check */
+    unsigned long long stamp; /* catalog.json mtime + folder mtime, to notice changes */
+    double next_check;        /* cr_now() of the next stamp check */
     pthread_mutex_t check_lock;
     char *static_json; /* indicators, scenarios, horizons, statistics, quantities */
 };
@@ -251,16 +251,19 @@ static int add_tileset(struct cr_server *s, struct tileset *ts, size_t *n, const
     return 0;
 }
 
-static long long tiles_stamp(const struct cr_server *s)
+static unsigned long long tiles_stamp(const struct cr_server *s)
 {
+    /* unsigned: the hash wraps around instead of overflowing */
     struct stat st;
-    long long stamp = 0;
+    unsigned long long stamp = 0;
     char p[CR_PATH_MAX + 16];
     snprintf(p, sizeof p, "%s/catalog.json", s->tiles_real);
     if (stat(p, &st) == 0)
-        stamp += (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec + st.st_size;
+        stamp += (unsigned long long)st.st_mtim.tv_sec * 1000000000ULL +
+                 (unsigned long long)st.st_mtim.tv_nsec + (unsigned long long)st.st_size;
     if (stat(s->tiles_real, &st) == 0)
-        stamp = stamp * 31 + (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+        stamp = stamp * 31 + (unsigned long long)st.st_mtim.tv_sec * 1000000000ULL +
+                (unsigned long long)st.st_mtim.tv_nsec;
     return stamp;
 }
 
@@ -277,7 +280,7 @@ static void load_tilesets(struct cr_server *s)
     size_t n = 0;
     if (!ts)
         return;
-    long long stamp = tiles_stamp(s);
+    unsigned long long stamp = tiles_stamp(s);
     char p[CR_PATH_MAX + 16];
     snprintf(p, sizeof p, "%s/catalog.json", s->tiles_real);
     if (cr_file_exists(p)) {
@@ -348,7 +351,7 @@ static void maybe_reload(struct cr_server *s)
     if (!check)
         return;
     pthread_rwlock_rdlock(&cs->lock);
-    long long old = cs->stamp;
+    unsigned long long old = cs->stamp;
     pthread_rwlock_unlock(&cs->lock);
     if (tiles_stamp(s) != old)
         load_tilesets(s);

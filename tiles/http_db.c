@@ -742,11 +742,13 @@ enum MHD_Result cr_handle_db(struct cr_server *s, struct MHD_Connection *c, stru
         memcpy(j->layer, p, (size_t)(slash - p));
         j->layer[slash - p] = '\0';
         if (!cr_live_layer_known(j->layer)) {
+            char layer[sizeof j->layer];
+            memcpy(layer, j->layer, sizeof layer);
             free(j);
             return cr_reply_error(s, c, rq, 404,
                                   "unknown live layer '%.31s' (known: cells, communes, "
                                   "departements, regions)",
-                                  j->layer);
+                                  layer);
         }
         char ext[16];
         int pr = cr_http_parse_tile(slash + 1, &j->z, &j->x, &j->y, ext, sizeof ext);

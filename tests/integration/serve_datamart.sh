@@ -8,6 +8,7 @@
 # reaches SQL; a datamart that cannot be reached gives 503, not a crash.
 . "$SRC/tests/integration/lib/dm_common.sh"
 . "$SRC/tests/integration/lib/serve_common.sh"
+need_web # the second server below serves web/dist
 dm_setup serve
 
 F="$TMPDIR/fx"
@@ -111,7 +112,8 @@ ogrinfo -ro -al -q -geom=NO -oo X=129 -oo Y=90 -oo Z=8 "$TMPDIR/c.mvt" |
 [ "$(wc -l <"$TMPDIR/communes")" -ge 20 ] || fail "communes in the tile: $(wc -l <"$TMPDIR/communes")"
 dm_psql "select code || ' ' || mean from datamart.area_stat where level = 'commune' and indicator = 'tg_mean' and scenario = 'rcp45'
          and horizon = 'H2' and model = 'ensemble' and statistic = 'median' and quantity = 'mean'
-         and code in ($(awk '{ printf "%s'\''%s'\''", NR > 1 ? "," : "", $1 }' "$TMPDIR/communes"))" | sort >"$TMPDIR/communes.want"
+         and code in ($(awk '{ printf "%s'\''%s'\''", (NR > 1 ? "," : ""), $1 }' "$TMPDIR/communes"))" | sort >"$TMPDIR/communes.want"
+[ "$(wc -l <"$TMPDIR/communes.want")" = "$(wc -l <"$TMPDIR/communes")" ] || fail "area_stat has $(wc -l <"$TMPDIR/communes.want") of the tile's communes"
 awk 'NR == FNR { w[$1] = $2; next } { if (!($1 in w) || ($2 - w[$1])^2 > 1e-8) { print "commune " $1 ": " $2 " vs " w[$1]; bad++ } }
      END { exit bad > 0 }' "$TMPDIR/communes.want" "$TMPDIR/communes" || fail "commune tile values differ from area_stat"
 [ "$(http_code "$U/live/communes/5/16/11.mvt?$Q")" = 404 ] || fail "communes below zoom 7"

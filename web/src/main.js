@@ -90,11 +90,50 @@ function query(s) {
   }).toString();
 }
 
-// The pre-rendered tileset of a selection, if the tiles folder has one.
-function tilesetFor(s) {
-  return (cat.tilesets || []).find((ts) =>
-    ts.indicator === s.indicator && ts.scenario === s.scenario && ts.horizon === s.horizon &&
-    (ts.quantity || 'mean') === s.quantity && (ts.statistic || 'median') === s.statistic);
+// The pre-rendered source of a selection, if the tiles folder has one.
+// `climrisk tiles` writes (docs/tiles.md) one vector tileset per scenario ×
+// horizon × statistic carrying every indicator as `<indicator>_<quantity>`
+// properties of its `cells` layer, and one raster tileset per map; a
+// single-map tileset may also name its own layer and property. Vector
+// wins over raster (crisp cells, values on the features).
+function sourceFor(s) {
+  const same = (ts) => ts.scenario === s.scenario && ts.horizon === s.horizon &&
+    (ts.statistic || 'median') === s.statistic;
+  const found = [];
+  for (const ts of cat.tilesets || []) {
+    if (!same(ts) || !ts.archive || !ts.archive.endsWith('.pmtiles')) continue;
+    const key = `${s.indicator}_${s.quantity}`;
+    if (ts.type === 'vector' && Array.isArray(ts.indicators) && !ts.indicator) {
+      if (!ts.indicators.includes(s.indicator) || !(ts.quantities || ['mean']).includes(s.quantity)) continue;
+      const lg = ts.legends && ts.legends[key];
+      found.push({ ts, type: 'vector', layer: 'cells', prop: key, legend: lg && (lg.json || lg) });
+    } else if (ts.indicator === s.indicator && (ts.quantity || 'mean') === s.quantity) {
+      found.push({
+        ts, type: ts.type === 'raster' ? 'raster' : 'vector',
+        layer: ts.layer || (ts.vector_layers && ts.vector_layers[0]?.id) || 'cells',
+        prop: ts.property || 'value', legend: ts.legend,
+      });
+    }
+  }
+  return found.find((f) => f.type === 'vector') || found[0] || null;
+}
+
+// Every map the tiles folder can draw, as "indicator|scenario|horizon|quantity".
+function tiledMaps() {
+  const out = new Set();
+  for (const ts of cat.tilesets || []) {
+    const inds = ts.indicator ? [ts.indicator] : ts.indicators || [];
+    const qs = ts.indicator ? [ts.quantity || 'mean'] : ts.quantities || ['mean'];
+    for (const i of inds) for (const q of qs) out.add(`${i}|${ts.scenario}|${ts.horizon}|${q}`);
+  }
+  return out;
+}
+
+// Models behind a warming-level horizon of a scenario (a level some
+// models never reach has fewer), from the tilesets of the catalogue.
+function modelCount(scenario, horizon) {
+  const ts = (cat.tilesets || []).find((x) => x.scenario === scenario && x.horizon === horizon && x.nmodels);
+  return ts ? ts.nmodels : null;
 }
 
 function fillOption(select, items, value, disabled) {
@@ -140,12 +179,16 @@ function fillMenus() {
   const scn = cat.scenarios.map((s) => ({ code: s.code, text: label(s) }));
   const scnOff = (code) => available && ![...available].some((k) => k.startsWith(`${state.indicator}|${code}|`));
   state.scenario = pickEnabled($('scenario'), fillOption($('scenario'), scn, state.scenario, scnOff));
+  const levelText = (h, scenario) => {
+    const n = modelCount(scenario, h.code);
+    return n ? `${label(h)} · ${n} ${t('models')}` : label(h);
+  };
   const hz = (s) => [
     { group: t('periods'), items: cat.horizons.filter((h) => h.type === 'period').map((h) => ({ code: h.code, text: horizonText(h) })) },
-    { group: t('levels'), items: cat.horizons.filter((h) => h.type !== 'period').map((h) => ({ code: h.code, text: label(h) })) },
+    { group: t('levels'), items: cat.horizons.filter((h) => h.type !== 'period').map((h) => ({ code: h.code, text: levelText(h, s) })) },
   ].filter((g) => g.items.length && s);
   const horOff = (scenario) => (code) => !isAvailable(state.indicator, scenario, code, state.quantity);
-  state.horizon = pickEnabled($('horizon'), fillOption($('horizon'), hz(1), state.horizon, horOff(state.scenario)));
+  state.horizon = pickEnabled($('horizon'), fillOption($('horizon'), hz(state.scenario), state.horizon, horOff(state.scenario)));
   const def = indicatorDef(state.indicator);
   const qty = cat.quantities.filter((q) => (q.code !== 'ratio' || def?.ratio) && (!q.code.startsWith('rl20') || state.indicator === 'rx1day'))
     .map((q) => ({ code: q.code, text: label(q) }));
@@ -153,7 +196,7 @@ function fillMenus() {
   const st = cat.statistics.filter((s) => s.code !== 'agreement').map((s) => ({ code: s.code, text: label(s) }));
   state.statistic = fillOption($('statistic'), st, state.statistic);
   state.scenario2 = pickEnabled($('scenario2'), fillOption($('scenario2'), scn, state.scenario2 || state.scenario, scnOff));
-  state.horizon2 = pickEnabled($('horizon2'), fillOption($('horizon2'), hz(1), state.horizon2 || state.horizon, horOff(state.scenario2)));
+  state.horizon2 = pickEnabled($('horizon2'), fillOption($('horizon2'), hz(state.scenario2 || state.scenario), state.horizon2 || state.horizon, horOff(state.scenario2)));
   $('compare').checked = state.compare;
   $('compare-controls').hidden = !state.compare;
 }
@@ -196,11 +239,11 @@ async function fetchJSON(url) {
 }
 
 async function loadLegend(s) {
-  const ts = tilesetFor(s);
-  if (ts && ts.legend && typeof ts.legend === 'string' && ts.legend.endsWith('.json')) {
+  const src = sourceFor(s);
+  if (src && typeof src.legend === 'string' && src.legend.endsWith('.json')) {
     try {
-      const lg = await fetchJSON('tiles/' + ts.legend);
-      if (lg.breaks && lg.colors) return { ...lg, source: ts.legend };
+      const lg = await fetchJSON('tiles/' + src.legend);
+      if (lg.breaks && lg.colors) return { ...lg, source: src.legend };
     } catch (e) { /* fall back to the datamart's legend */ }
   }
   return fetchJSON('api/legend?' + query(s));
@@ -209,18 +252,19 @@ async function loadLegend(s) {
 function setData(map, i, s, lg) {
   for (const id of ['data', 'data-raster']) if (map.getLayer(id)) map.removeLayer(id);
   if (map.getSource('data')) map.removeSource('data');
-  const ts = tilesetFor(s);
+  const src = sourceFor(s);
+  const ts = src && src.ts;
   let kind;
-  if (ts && ts.type === 'raster') {
+  if (src && src.type === 'raster') {
     kind = 'raster';
     map.addSource('data', { type: 'raster', url: `pmtiles://${location.origin}/tiles/${ts.archive}`, tileSize: 256 });
     map.addLayer({ id: 'data-raster', type: 'raster', source: 'data', paint: { 'raster-opacity': 0.85 } }, 'dep-lines');
   } else {
     let layer = 'cells', prop = 'value';
-    if (ts) {
+    if (src) {
       kind = 'pmtiles';
-      layer = ts.layer || (ts.vector_layers && ts.vector_layers[0]?.id) || 'cells';
-      prop = ts.property || 'value';
+      layer = src.layer;
+      prop = src.prop;
       map.addSource('data', { type: 'vector', url: `pmtiles://${location.origin}/tiles/${ts.archive}` });
     } else {
       kind = 'live';
@@ -235,6 +279,8 @@ function setData(map, i, s, lg) {
     }, 'dep-lines');
   }
   map.getContainer().dataset.source = kind;
+  map.getContainer().dataset.tileset = ts ? ts.id : '';
+  map.climriskProp = kind === 'pmtiles' ? { layer: 'data', prop: src.prop } : null;
   const sd = scenarioDef(s.scenario), hd = horizonDef(s.horizon);
   $(i === 0 ? 'label1' : 'label2').textContent = `${label(sd)} · ${hd ? horizonText(hd) : s.horizon}`;
   return kind;
@@ -297,7 +343,7 @@ function popupHTML(info) {
     b.textContent = o && o.median !== null ? `${fmt(o.median)} ${u}` : t('nodata');
     tr.append(a, b);
     table.append(tr);
-    if (o && o.median !== null) {
+    if (o && o.median !== null && o.p05 !== undefined) {
       const tr2 = document.createElement('tr');
       const c = document.createElement('td');
       c.colSpan = 2;
@@ -315,8 +361,9 @@ function popupHTML(info) {
   };
   add(info.cell ? `${t('cell')} n° ${info.cell.id}` : t('cell'), 'cell', info.cell);
   if (info.cell) div.dataset.cell = info.cell.id;
-  add(info.commune ? `${t('commune')} ${info.commune.name} (${info.commune.code})` : t('commune'), 'commune', info.commune);
-  add(info.departement ? `${t('departement')} ${info.departement.name} (${info.departement.code})` : t('departement'), 'departement', info.departement);
+  // (values read from a tile carry no commune: those rows are left out)
+  if (info.commune !== undefined) add(info.commune ? `${t('commune')} ${info.commune.name} (${info.commune.code})` : t('commune'), 'commune', info.commune);
+  if (info.departement !== undefined) add(info.departement ? `${t('departement')} ${info.departement.name} (${info.departement.code})` : t('departement'), 'departement', info.departement);
   div.append(table);
   return div;
 }
@@ -333,7 +380,18 @@ async function onClick(i, e) {
     const info = await fetchJSON('api/info?' + q);
     popup.setDOMContent(popupHTML(info));
   } catch (err) {
-    popup.setText(`${t('info_error')} (${err.message})`);
+    // No datamart (server run with --no-db, or down): the pre-rendered
+    // vector tiles still carry the cell's value.
+    const f = map.climriskProp && map.queryRenderedFeatures(e.point, { layers: ['data'] })
+      .find((x) => x.properties[map.climriskProp.prop] !== undefined);
+    if (f) {
+      const p = f.properties;
+      const cell = p.k === 1 ? { id: p.cell_id, median: p[map.climriskProp.prop] } : { id: '', median: p[map.climriskProp.prop] };
+      const u = legendData && legendData.unit;
+      popup.setDOMContent(popupHTML({ indicator: s.indicator, scenario: s.scenario, horizon: s.horizon, unit: u, cell }));
+    } else {
+      popup.setText(`${t('info_error')} (${err.message})`);
+    }
   }
 }
 
@@ -421,10 +479,11 @@ async function main() {
   try {
     const av = await fetchJSON('api/available');
     available = new Set(av.maps.map((m) => m.join('|')));
-    for (const ts of cat.tilesets || [])
-      available.add(`${ts.indicator}|${ts.scenario}|${ts.horizon}|${ts.quantity || 'mean'}`);
+    for (const k of tiledMaps()) available.add(k);
   } catch (e) {
-    available = null; // no datamart: every option stays selectable
+    // no datamart: what the tiles folder has, or every option when it is empty
+    const tiled = tiledMaps();
+    available = tiled.size ? tiled : null;
   }
   if (!state.indicator && available) {
     const pref = ['tg_mean|rcp45|H2|mean'].find((k) => available.has(k)) || [...available].find((k) => k.endsWith('|mean'));
