@@ -5,12 +5,12 @@
 #   pp_start           -> CLIMRISK_PGDIR, CLIMRISK_DSN (superuser) exported
 #   pp_psql SQL        -> psql -XAtq on the climrisk database, stop on error
 #   pp_ctl ARGS...     -> pg_ctl on the cluster, as the postgres user
-#   pp_on_exit CMD     -> run CMD at exit, before the cluster is destroyed
+#   pp_on_exit CMD     -> run CMD at exit, after the cluster is destroyed
 PP_EXIT=()
 pp_cleanup() {
     local c
-    for c in "${PP_EXIT[@]}"; do eval "$c" >/dev/null 2>&1; done
     "$CLIMRISK" -q db destroy >/dev/null 2>&1
+    for c in "${PP_EXIT[@]}"; do eval "$c" >/dev/null 2>&1; done
     return 0
 }
 pp_on_exit() { PP_EXIT+=("$1"); }
