@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../core/fsutil.h"
 #include "../core/log.h"
 #include "../indicators/compute.h"
 #include "../ingest/dsname.h"
@@ -397,6 +398,23 @@ int cmd_compute(int argc, char **argv)
                            set.s[i].files[k].items[f]);
         }
         goto done;
+    }
+    /* A compute killed earlier (SIGKILL, power cut) left its .part-<pid>
+     * files; remove those of processes that no longer run. */
+    {
+        char partdir[CR_PATH_MAX];
+        cr_strlcpy(partdir, single_file ? out : outdir, sizeof partdir);
+        if (single_file) {
+            char *slash = strrchr(partdir, '/');
+            if (slash)
+                *slash = '\0';
+            else
+                cr_strlcpy(partdir, ".", sizeof partdir);
+        }
+        int removed = cr_is_dir(partdir) ? cr_remove_stale_parts(partdir) : 0;
+        if (removed > 0)
+            cr_info("compute: removed %d unfinished file(s) of an interrupted compute in %s",
+                    removed, partdir);
     }
 
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
