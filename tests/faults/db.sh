@@ -67,6 +67,8 @@ wait $pid; rc=$?
 [ $rc -eq 3 ] || fail "server stopped mid-COPY: exit $rc, expected 3"
 grep -q "server closed the connection unexpectedly" "$TMPDIR/err" || fail "mid-COPY: message"
 grep -qF "$A4" "$TMPDIR/err" || fail "mid-COPY: the message does not name the file"
+grep -q "rolled back: the datamart is unchanged. Fix the cause and run the same load again" "$TMPDIR/err" ||
+    fail "mid-COPY: no advice"
 "$CLIMRISK" -q db start >/dev/null 2>&1 || fail "restart after the crash"
 [ "$(facts)" = "$S0" ] || fail "the crashed load changed the datamart"
 [ "$(leftovers)" = 0 ] || fail "tables of the crashed load left"

@@ -37,6 +37,7 @@ pp_psql "alter database climrisk set default_tablespace = tiny" >/dev/null
 [ $rc -eq 3 ] || fail "disk full: exit $rc, expected 3"
 grep -q "No space left on device" "$TMPDIR/err" || fail "disk full: message"
 grep -qF "$A4" "$TMPDIR/err" || fail "disk full: the message does not name the file"
+grep -q "rolled back: the datamart is unchanged" "$TMPDIR/err" || fail "disk full: no advice"
 [ "$(facts)" = "$S0" ] || fail "disk full: the datamart changed"
 [ "$(pp_psql "select count(*) from pg_tables where schemaname = 'datamart' and tablename like '%\_new'")" = 0 ] ||
     fail "disk full: leftover tables"
