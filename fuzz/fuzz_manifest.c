@@ -51,14 +51,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (out) {
             cr_manifest_print(&m, out);
             fclose(out);
-            /* the "user:password@" of a URL is never printed back: no
-             * authority (after "://", up to '/', '?', '#' or a blank)
-             * holds the password */
-            for (const char *p = buf; p && (p = strstr(p, "://")) != NULL; p += 3) {
-                size_t alen = strcspn(p + 3, "/?# \t\r\n");
-                const char *hit = strstr(p + 3, "fuzzsecret");
-                if (hit && (size_t)(hit - (p + 3)) < alen)
-                    abort();
+            /* the "user:password@" of a URL is never printed back: the
+             * authority of each line's URL (after its first "://", up to
+             * '/', '?', '#' or a blank) has no userinfo (before its last
+             * '@') holding the password */
+            for (const char *line = buf; line && *line;) {
+                size_t llen = strcspn(line, "\n");
+                size_t ulen = strcspn(line, " \t\r\n");
+                const char *sep = strstr(line, "://");
+                if (sep && (size_t)(sep - line) < ulen) {
+                    const char *a = sep + 3;
+                    size_t alen = strcspn(a, "/?# \t\r\n");
+                    const char *at = NULL;
+                    for (size_t k = 0; k < alen; k++)
+                        if (a[k] == '@')
+                            at = a + k;
+                    const char *hit = strstr(a, "fuzzsecret");
+                    if (at && hit && hit < at)
+                        abort();
+                }
+                line += llen + (line[llen] == '\n');
             }
             free(buf);
         }
