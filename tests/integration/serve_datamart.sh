@@ -111,7 +111,7 @@ ogrinfo -ro -al -q -geom=NO -oo X=129 -oo Y=90 -oo Z=8 "$TMPDIR/c.mvt" |
 [ "$(wc -l <"$TMPDIR/communes")" -ge 20 ] || fail "communes in the tile: $(wc -l <"$TMPDIR/communes")"
 dm_psql "select code || ' ' || mean from datamart.area_stat where level = 'commune' and indicator = 'tg_mean' and scenario = 'rcp45'
          and horizon = 'H2' and model = 'ensemble' and statistic = 'median' and quantity = 'mean'
-         and code in ($(awk '{ printf "%s'\''%s'\''", NR > 1 ? "," : "", $1 }' "$TMPDIR/communes"))" | sort >"$TMPDIR/communes.want"
+         and code in ($(awk '{ printf "%s'\''%s'\''", (NR > 1 ? "," : ""), $1 }' "$TMPDIR/communes"))" | sort >"$TMPDIR/communes.want"
 awk 'NR == FNR { w[$1] = $2; next } { if (!($1 in w) || ($2 - w[$1])^2 > 1e-8) { print "commune " $1 ": " $2 " vs " w[$1]; bad++ } }
      END { exit bad > 0 }' "$TMPDIR/communes.want" "$TMPDIR/communes" || fail "commune tile values differ from area_stat"
 [ "$(http_code "$U/live/communes/5/16/11.mvt?$Q")" = 404 ] || fail "communes below zoom 7"
@@ -146,6 +146,7 @@ serve_stop
 
 # ---- a datamart that cannot be reached: 503 for its endpoints, files still served
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+need_web # (the web tests build it; this test may run first)
 serve_start --dsn "host=127.0.0.1 port=$port dbname=nothing user=nobody connect_timeout=2" --web "$SRC/web/dist"
 U=$SERVE_URL
 [ "$(http_code "$U/api/info?lon=2.35&lat=48.85&$Q")" = 503 ] || fail "unreachable datamart: want 503"
