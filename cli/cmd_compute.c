@@ -435,6 +435,7 @@ int cmd_compute(int argc, char **argv)
         cr_engine_opts_defaults(&j->params);
         j->params.max_missing_fraction = cfg.max_missing_fraction;
         j->max_invalid_fraction = cfg.max_invalid_fraction;
+        j->max_invalid_set = 1;
         j->params.snow_melt_factor = cfg.snow_melt_factor;
         j->params.snow_cover_threshold = cfg.snow_cover_threshold;
         j->params.snow_rain_temperature = cfg.snow_rain_temperature;

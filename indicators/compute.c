@@ -436,10 +436,9 @@ int cr_compute(const struct cr_compute_job *job, struct cr_compute_report *rep, 
 
     /* Read ahead while the engine works. */
     pf.s = &s;
-    cr_validation_init(&pf.val,
-                       job->max_invalid_fraction < 0 ? CR_MAX_INVALID_FRACTION_DEFAULT
-                                                     : job->max_invalid_fraction,
-                       1);
+    cr_validation_init(
+        &pf.val, job->max_invalid_set ? job->max_invalid_fraction : CR_MAX_INVALID_FRACTION_DEFAULT,
+        1);
     pthread_mutex_init(&pf.m, NULL);
     pthread_cond_init(&pf.cv, NULL);
     for (int b = 0; b < 2; b++)
