@@ -14,6 +14,10 @@
 PREFIX  ?= /usr/local
 DESTDIR ?=
 BUILD   ?= build
+# One spelling per build tree (tests export BUILD as an absolute path and
+# call make again): dependency files (.d) name their targets as $(BUILD)
+# spelled it, so a second spelling would hide header changes.
+override BUILD := $(patsubst $(CURDIR)/%,%,$(abspath $(BUILD)))
 CC      ?= cc
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)

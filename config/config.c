@@ -64,6 +64,9 @@ static const struct key_def schema[] = {
     PATH("run", "workdir", workdir, "work", "directory where every stage writes its outputs"),
     INT("run", "jobs", jobs, "0", 0, 256,
         "parallel workers (processes or threads); 0 = one per CPU"),
+    LIST("run", "steps", steps, "inputs,compute,aggregate,load,tiles",
+         "steps of the pipeline to run: inputs, compute, aggregate, load, tiles (each needs the "
+         "one before it; tiles needs aggregate, not load)"),
     STR("run", "on_failure", on_failure, "",
         "shell command run when a run fails (notification hook); empty = none"),
 

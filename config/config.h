@@ -27,6 +27,7 @@ struct cr_config {
     char workdir[CR_PATH_MAX];
     long jobs; /* 0 = one per CPU */
     char on_failure[1024];
+    struct cr_strlist steps; /* inputs, compute, aggregate, load, tiles */
 
     /* [inputs] */
     char source[16]; /* synth | manifest | directory */

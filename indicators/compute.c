@@ -303,11 +303,11 @@ static int write_provenance(struct sim *s, struct hash_job *h, struct cr_err *er
     for (size_t i = 0; i < h->n; i++)
         len += (size_t)snprintf(lines + len, cap - len, "%s%s %s %s", i ? "\n" : "", h->vars[i],
                                 h->hex[i], cr_basename(h->paths[i]));
-    char history[256];
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(history, sizeof history, "%Y-%m-%dT%H:%M:%SZ climrisk compute " CR_VERSION, &tm);
+    /* No timestamp: the same inputs and parameters give the same bytes, so a
+     * rerun, a resumed run and the datamart loader (which skips files whose
+     * sha256 it has) recognise an unchanged result. When it was made is in
+     * the run report and datamart.load_run. */
+    const char *history = "climrisk compute " CR_VERSION;
     struct {
         const char *name, *value;
     } texts[] = {

@@ -41,6 +41,20 @@ int cr_engine_indicator_id(const char *code)
     return -1;
 }
 
+unsigned cr_engine_indicator_params(enum cr_ind id)
+{
+    switch (id) {
+    case CR_IND_PRSN_TOTAL:
+        return CR_PARAM_SNOW_RAIN_TEMP;
+    case CR_IND_SWE_MAX: /* degree-day melt of the snowpack (day_snow) */
+        return CR_PARAM_SNOW_MELT | CR_PARAM_SNOW_RAIN_TEMP;
+    case CR_IND_SNOW_DAYS:
+        return CR_PARAM_SNOW_MELT | CR_PARAM_SNOW_COVER | CR_PARAM_SNOW_RAIN_TEMP;
+    default:
+        return 0;
+    }
+}
+
 const char *cr_engine_indicator_code(enum cr_ind id)
 {
     return (unsigned)id < CR_IND_COUNT ? codes[id] : "?";

@@ -58,6 +58,16 @@ int cr_engine_indicator_id(const char *code);
 /* id -> catalogue code. */
 const char *cr_engine_indicator_code(enum cr_ind id);
 
+/* The parameters of struct cr_engine_opts an indicator's values depend on
+ * (besides max_missing_fraction, which they all read): an incremental run
+ * recomputes an indicator when one of these changes, and only then. */
+enum {
+    CR_PARAM_SNOW_MELT = 1 << 0,      /* snow_melt_factor */
+    CR_PARAM_SNOW_COVER = 1 << 1,     /* snow_cover_threshold */
+    CR_PARAM_SNOW_RAIN_TEMP = 1 << 2, /* snow_rain_temperature (no prsn file) */
+};
+unsigned cr_engine_indicator_params(enum cr_ind id);
+
 /* Daily inputs, by position in the `in` array of cr_engine_feed. */
 enum cr_input { CR_IN_TN, CR_IN_TX, CR_IN_TG, CR_IN_PR, CR_IN_PS, CR_IN_COUNT };
 

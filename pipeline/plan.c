@@ -19,6 +19,11 @@ int cr_task_kind_exit_code(enum cr_task_kind k)
     return 11 + (int)k; /* 11 inputs, 12 compute, 13 aggregate, 14 load, 15 tiles */
 }
 
+void cr_sim_task_name(enum cr_task_kind kind, const struct cr_sim *sim, char *out, size_t size)
+{
+    snprintf(out, size, "%s %s %s", cr_task_kind_name(kind), sim->model, sim->experiment);
+}
+
 static int add_dep(struct cr_task *t, int id)
 {
     int *bigger = realloc(t->deps, (t->ndeps + 1) * sizeof *bigger);
@@ -44,8 +49,7 @@ static struct cr_task *add_task(struct cr_plan *p, enum cr_task_kind kind, int s
     if (experiment)
         cr_strlcpy(t->experiment, experiment, sizeof t->experiment);
     if (sim >= 0)
-        snprintf(t->name, sizeof t->name, "%s %s %s", kind_names[kind], p->sims[sim].model,
-                 p->sims[sim].experiment);
+        cr_sim_task_name(kind, &p->sims[sim], t->name, sizeof t->name);
     else if (experiment)
         snprintf(t->name, sizeof t->name, "%s %s", kind_names[kind], experiment);
     else
@@ -126,10 +130,46 @@ static int simulations_from_config(const struct cr_config *cfg, struct cr_plan *
     return rc;
 }
 
+/* The step kinds [run] steps asks for; each needs the one it reads from. */
+static int steps_from_config(const struct cr_config *cfg, int want[CR_TASK_KINDS],
+                             struct cr_err *err)
+{
+    memset(want, 0, CR_TASK_KINDS * sizeof *want);
+    for (size_t i = 0; i < cfg->steps.n; i++) {
+        int k = 0;
+        while (k < CR_TASK_KINDS && strcmp(kind_names[k], cfg->steps.items[i]) != 0)
+            k++;
+        if (k == CR_TASK_KINDS)
+            return cr_err_set(err, CR_EUSAGE,
+                              "%s: [run] steps: unknown step '%s' (inputs, compute, aggregate, "
+                              "load, tiles)",
+                              cfg->path[0] ? cfg->path : "config", cfg->steps.items[i]);
+        want[k] = cr_step_available((enum cr_task_kind)k);
+    }
+    static const enum cr_task_kind needs[CR_TASK_KINDS] = {
+        [CR_TASK_INPUTS] = CR_TASK_INPUTS,     [CR_TASK_COMPUTE] = CR_TASK_INPUTS,
+        [CR_TASK_AGGREGATE] = CR_TASK_COMPUTE, [CR_TASK_LOAD] = CR_TASK_AGGREGATE,
+        [CR_TASK_TILES] = CR_TASK_AGGREGATE,
+    };
+    for (int k = 0; k < CR_TASK_KINDS; k++)
+        if (want[k] && !want[needs[k]])
+            return cr_err_set(err, CR_EUSAGE, "%s: [run] steps: '%s' needs '%s'",
+                              cfg->path[0] ? cfg->path : "config", kind_names[k],
+                              kind_names[needs[k]]);
+    if (!want[CR_TASK_INPUTS])
+        return cr_err_set(err, CR_EUSAGE, "%s: [run] steps: at least 'inputs'",
+                          cfg->path[0] ? cfg->path : "config");
+    return CR_OK;
+}
+
 int cr_plan_build(const struct cr_config *cfg, struct cr_plan *p, struct cr_err *err)
 {
     memset(p, 0, sizeof *p);
-    int rc = simulations_from_config(cfg, p, err);
+    int want[CR_TASK_KINDS];
+    int rc = steps_from_config(cfg, want, err);
+    if (rc)
+        return rc;
+    rc = simulations_from_config(cfg, p, err);
     if (rc)
         return rc;
     int *inputs = calloc(p->nsims, sizeof *inputs);
@@ -146,7 +186,7 @@ int cr_plan_build(const struct cr_config *cfg, struct cr_plan *p, struct cr_err 
         if (t)
             inputs[s] = t->id;
     }
-    if (cr_step_available(CR_TASK_COMPUTE))
+    if (want[CR_TASK_COMPUTE])
         for (size_t s = 0; s < p->nsims && !oom; s++) {
             struct cr_task *t = add_task(p, CR_TASK_COMPUTE, (int)s, NULL);
             oom = !t || add_dep(t, inputs[s]);
@@ -154,7 +194,7 @@ int cr_plan_build(const struct cr_config *cfg, struct cr_plan *p, struct cr_err 
                 computes[s] = t->id;
         }
     int first_reduction = (int)p->ntasks + 1;
-    if (cr_step_available(CR_TASK_AGGREGATE) && cr_step_available(CR_TASK_COMPUTE)) {
+    if (want[CR_TASK_AGGREGATE]) {
         /* One aggregate per scenario experiment; it also needs the historical
          * runs of its models (the reference period). */
         for (size_t s = 0; s < p->nsims && !oom; s++) {
@@ -182,7 +222,7 @@ int cr_plan_build(const struct cr_config *cfg, struct cr_plan *p, struct cr_err 
     }
     int last_aggregate = (int)p->ntasks;
     for (enum cr_task_kind k = CR_TASK_LOAD; k <= CR_TASK_TILES && !oom; k++) {
-        if (!cr_step_available(k) || !cr_step_available(CR_TASK_AGGREGATE))
+        if (!want[k])
             continue;
         struct cr_task *t = add_task(p, k, -1, NULL);
         oom = !t;
@@ -191,7 +231,7 @@ int cr_plan_build(const struct cr_config *cfg, struct cr_plan *p, struct cr_err 
         if (t && k == CR_TASK_LOAD)
             for (size_t s = 0; s < p->nsims && !oom; s++)
                 oom = add_dep(t, computes[s]);
-        if (t && k == CR_TASK_TILES && cr_step_available(CR_TASK_LOAD))
+        if (t && k == CR_TASK_TILES && want[CR_TASK_LOAD])
             oom = add_dep(t, (int)p->ntasks - 1);
     }
     free(inputs);

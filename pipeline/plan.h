@@ -56,6 +56,9 @@ struct cr_plan {
     size_t ntasks;
 };
 
+/* "<kind> <model> <experiment>": the name of a simulation's task. */
+void cr_sim_task_name(enum cr_task_kind kind, const struct cr_sim *sim, char *out, size_t size);
+
 /* Build the plan of a configuration. Only steps this build of climrisk can
  * run are planned (see cr_step_available in run.h). */
 int cr_plan_build(const struct cr_config *cfg, struct cr_plan *plan, struct cr_err *err);

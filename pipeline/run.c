@@ -20,7 +20,9 @@
 
 /* The steps this build can run, by kind. */
 static const struct cr_step *const step_table[CR_TASK_KINDS] = {
-    [CR_TASK_INPUTS] = &cr_step_inputs,
+    [CR_TASK_INPUTS] = &cr_step_inputs,       [CR_TASK_COMPUTE] = &cr_step_compute,
+    [CR_TASK_AGGREGATE] = &cr_step_aggregate, [CR_TASK_LOAD] = &cr_step_load,
+    [CR_TASK_TILES] = &cr_step_tiles,
 };
 
 int cr_step_available(enum cr_task_kind kind)
@@ -356,6 +358,27 @@ static void dry_run(struct run *r)
     printf("%d of %zu tasks to do\n", todo, r->plan.ntasks);
 }
 
+/* A task run alone (--task N) needs its dependencies done: a reduction
+ * started before its simulations would publish statistics of half of
+ * them. */
+static int check_dependencies(struct run *r, struct cr_err *err)
+{
+    const struct cr_task *t = &r->plan.tasks[r->opts->task_id - 1];
+    int rc = cr_state_open(&r->ctx.state, r->state_path, err);
+    for (size_t d = 0; rc == CR_OK && d < t->ndeps; d++) {
+        const struct cr_task *dep = &r->plan.tasks[t->deps[d] - 1];
+        struct cr_err ignored;
+        if (!step_table[dep->kind]->is_current(&r->ctx, dep, &ignored))
+            rc = cr_err_set(err, CR_EUSAGE,
+                            "task %d (%s) needs task %d (%s) done first: run it (climrisk run "
+                            "--task %d), or the whole run",
+                            t->id, t->name, dep->id, dep->name, dep->id);
+    }
+    cr_state_close(r->ctx.state);
+    r->ctx.state = NULL;
+    return rc;
+}
+
 int cr_run(const struct cr_config *cfg, const struct cr_run_opts *opts, struct cr_err *err)
 {
     struct run r;
@@ -398,9 +421,20 @@ int cr_run(const struct cr_config *cfg, const struct cr_run_opts *opts, struct c
         goto out;
     /* A whole run holds the lock exclusively: every part file is a leftover
      * of a killed run. */
-    int removed = cr_remove_parts(r.ctx.data_dir, !partial);
+    int removed = 0;
+    const char *outputs[] = {"data", "annual", "stats", "stats/cog", "run/tmp", "tiles"};
+    for (size_t i = 0; i < sizeof outputs / sizeof *outputs; i++) {
+        char dir[CR_PATH_MAX];
+        if (cr_path_join(dir, sizeof dir, cfg->workdir, outputs[i]) == 0 && cr_is_dir(dir))
+            removed += cr_remove_parts(dir, !partial);
+    }
+    if (cfg->tiles_dir[0] && cr_is_dir(cfg->tiles_dir))
+        removed += cr_remove_parts(cfg->tiles_dir, !partial);
     if (removed)
         cr_info("run: removed %d unfinished file(s) of an interrupted run", removed);
+
+    if (opts->task_id && (rc = check_dependencies(&r, err)))
+        goto out;
 
     if (opts->dry_run) {
         if ((rc = cr_state_open(&r.ctx.state, r.state_path, err)))

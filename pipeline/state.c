@@ -246,6 +246,24 @@ int cr_state_record(struct cr_state *st, const char *task, const char *item, con
     return CR_OK;
 }
 
+int cr_state_outputs(struct cr_state *st, const char *task, const char *item,
+                     struct cr_strlist *out, struct cr_err *err)
+{
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(
+            st->db, "SELECT path FROM item_output WHERE task = ? AND item = ? ORDER BY rowid", -1,
+            &q, NULL) != SQLITE_OK)
+        return db_error(st, err, "query");
+    sqlite3_bind_text(q, 1, task, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, item, -1, SQLITE_STATIC);
+    int rc = CR_OK;
+    while (rc == CR_OK && sqlite3_step(q) == SQLITE_ROW)
+        if (cr_strlist_push(out, (const char *)sqlite3_column_text(q, 0)))
+            rc = cr_err_set(err, CR_EINTERNAL, "out of memory");
+    sqlite3_finalize(q);
+    return rc;
+}
+
 int cr_state_forget(struct cr_state *st, const char *task, struct cr_err *err)
 {
     sqlite3_stmt *q;

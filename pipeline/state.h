@@ -16,6 +16,7 @@
 
 #include "../core/error.h"
 #include "../core/sha256.h"
+#include "../core/strutil.h"
 
 struct cr_state;
 
@@ -39,6 +40,11 @@ int cr_state_is_current(struct cr_state *st, const char *task, const char *item,
  * (their hashes are taken now). Replaces any earlier record. */
 int cr_state_record(struct cr_state *st, const char *task, const char *item, const char *recipe,
                     const char *const *outputs, size_t noutputs, struct cr_err *err);
+
+/* The output paths recorded for (task, item), in the order they were
+ * recorded (appended to out; none when the item is not recorded). */
+int cr_state_outputs(struct cr_state *st, const char *task, const char *item,
+                     struct cr_strlist *out, struct cr_err *err);
 
 /* Forget every item of a task (its outputs were replaced by other means). */
 int cr_state_forget(struct cr_state *st, const char *task, struct cr_err *err);

@@ -67,9 +67,8 @@ static int output_paths(const struct cr_step_ctx *ctx, const struct cr_sim *sim,
     return CR_OK;
 }
 
-/* The manifest entries of one simulation (a view: entries are copied). */
-static int sim_entries(const struct cr_step_ctx *ctx, const struct cr_sim *sim,
-                       struct cr_manifest *sub, struct cr_err *err)
+int cr_sim_entries(const struct cr_step_ctx *ctx, const struct cr_sim *sim, struct cr_manifest *sub,
+                   struct cr_err *err)
 {
     const struct cr_manifest *m = ctx->plan->inputs;
     cr_manifest_init(sub);
@@ -122,7 +121,7 @@ static int source_recipe(struct cr_step_ctx *ctx, const struct cr_task *t, char 
         return CR_OK;
     }
     struct cr_manifest sub;
-    int rc = sim_entries(ctx, sim, &sub, err);
+    int rc = cr_sim_entries(ctx, sim, &sub, err);
     if (rc == CR_OK)
         rc = entries_recipe(ctx, &sub, hex, err);
     free(sub.e);
@@ -145,7 +144,7 @@ static int entries_run(struct cr_step_ctx *ctx, const struct cr_task *t, struct 
     const struct cr_config *cfg = ctx->cfg;
     struct cr_manifest sub;
     char hex[CR_SHA256_HEX];
-    int rc = sim_entries(ctx, &ctx->plan->sims[t->sim], &sub, err);
+    int rc = cr_sim_entries(ctx, &ctx->plan->sims[t->sim], &sub, err);
     if (rc == CR_OK)
         rc = entries_recipe(ctx, &sub, hex, err);
     const char **outs = calloc(sub.n ? sub.n : 1, sizeof *outs);

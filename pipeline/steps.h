@@ -41,8 +41,21 @@ struct cr_step {
 };
 
 extern const struct cr_step cr_step_inputs;
+extern const struct cr_step cr_step_compute;
+extern const struct cr_step cr_step_aggregate;
+extern const struct cr_step cr_step_load;
+extern const struct cr_step cr_step_tiles;
 
 /* Helpers for steps. */
+
+struct cr_manifest;
+/* The manifest entries of one simulation (source = manifest or directory):
+ * sub gets copies; free sub->e. */
+int cr_sim_entries(const struct cr_step_ctx *ctx, const struct cr_sim *sim, struct cr_manifest *sub,
+                   struct cr_err *err);
+/* <workdir>/annual/<model>_<experiment>.nc */
+int cr_annual_path(const struct cr_step_ctx *ctx, const struct cr_sim *sim, char *out, size_t size);
+
 void cr_task_report_init(struct cr_task_report *rep);
 void cr_task_report_free(struct cr_task_report *rep);
 void cr_task_report_output(struct cr_task_report *rep, const char *path, const char *sha256);

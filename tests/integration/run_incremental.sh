@@ -1,6 +1,7 @@
-# run_incremental.sh — `climrisk run`: no-op reruns, partial reruns, the work
-# directory lock, kill -9 and resume, parallel tasks equal to one run, the
-# failure hook and the report.
+# run_incremental.sh — `climrisk run` machinery on the inputs step alone
+# (fast): no-op reruns, partial reruns, the work directory lock, kill -9 and
+# resume, parallel tasks equal to one run, the failure hook and the report.
+# tests/integration/run_pipeline.sh does the same through every step.
 set -u
 fail() { echo "FAIL: $*"; exit 1; }
 W="$TMPDIR/w"
@@ -11,6 +12,7 @@ write_cfg() { # workdir seed models
 name = test
 workdir = $1
 jobs = 2
+steps = inputs
 on_failure = echo "hook: \$CLIMRISK_FAILED_STEP \$CLIMRISK_EXIT_CODE" > $TMPDIR/hook.out
 [synth]
 models = $3

@@ -542,6 +542,56 @@ static void test_snow_360(void **state)
     engine_result_free(&r);
 }
 
+/* cr_engine_indicator_params() is what incremental runs trust to recompute
+ * only the indicators a parameter change affects: changing a parameter must
+ * leave every indicator that does not declare it unchanged, and change at
+ * least one that does (on the snow series above, without prsn so that the
+ * rain/snow temperature matters). */
+static int same_value(float a, float b)
+{
+    return (isnan(a) && isnan(b)) || a == b;
+}
+
+static void test_params_read(void **state)
+{
+    (void)state;
+    struct cr_engine_opts base;
+    opts_all(&base, 1, 1, 1, 1, 0);
+    struct engine_result r0, r1;
+    struct cr_err err;
+    const double lat[2] = {45.0, 45.0};
+    int rc = engine_run(&base, CR_CAL_STANDARD, 2000, 2001, 2, lat, snow_fn, NULL, 23, &r0, &err);
+    if (rc != CR_OK)
+        fail_msg("%s", err.msg);
+    const unsigned flags[] = {CR_PARAM_SNOW_MELT, CR_PARAM_SNOW_COVER, CR_PARAM_SNOW_RAIN_TEMP};
+    for (size_t p = 0; p < 3; p++) {
+        struct cr_engine_opts o = base;
+        if (flags[p] == CR_PARAM_SNOW_MELT)
+            o.snow_melt_factor = 1.0;
+        else if (flags[p] == CR_PARAM_SNOW_COVER)
+            o.snow_cover_threshold = 30;
+        else
+            o.snow_rain_temperature = 3.0; /* the rain of 15 Jan (TG = 2) becomes snow */
+        assert_int_equal(
+            engine_run(&o, CR_CAL_STANDARD, 2000, 2001, 2, lat, snow_fn, NULL, 23, &r1, &err),
+            CR_OK);
+        int changed = 0;
+        for (int id = 0; id < CR_IND_COUNT; id++)
+            for (int y = 2000; y <= 2001; y++)
+                for (size_t c = 0; c < 2; c++) {
+                    int same = same_value(engine_value(&r0, (enum cr_ind)id, y, c),
+                                          engine_value(&r1, (enum cr_ind)id, y, c));
+                    if (!(cr_engine_indicator_params((enum cr_ind)id) & flags[p]) && !same)
+                        fail_msg("%s changed with a parameter it does not declare (%u)",
+                                 cr_engine_indicator_code((enum cr_ind)id), flags[p]);
+                    changed += !same;
+                }
+        assert_true(changed > 0);
+        engine_result_free(&r1);
+    }
+    engine_result_free(&r0);
+}
+
 /* ---- H: TG fallback, inputs, errors ------------------------------------- */
 
 static void test_tg_fallback_and_inputs(void **state)
@@ -652,6 +702,7 @@ int main(void)
         cmocka_unit_test(test_missing_days),
         cmocka_unit_test(test_snow),
         cmocka_unit_test(test_snow_360),
+        cmocka_unit_test(test_params_read),
         cmocka_unit_test(test_tg_fallback_and_inputs),
         cmocka_unit_test(test_late_cells),
     };
