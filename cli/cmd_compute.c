@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../core/fsutil.h"
 #include "../core/log.h"
 #include "../indicators/compute.h"
 #include "../ingest/dsname.h"
@@ -398,6 +399,23 @@ int cmd_compute(int argc, char **argv)
         }
         goto done;
     }
+    /* A compute killed earlier (SIGKILL, power cut) left its .part-<pid>
+     * files; remove those of processes that no longer run. */
+    {
+        char partdir[CR_PATH_MAX];
+        cr_strlcpy(partdir, single_file ? out : outdir, sizeof partdir);
+        if (single_file) {
+            char *slash = strrchr(partdir, '/');
+            if (slash)
+                *slash = '\0';
+            else
+                cr_strlcpy(partdir, ".", sizeof partdir);
+        }
+        int removed = cr_is_dir(partdir) ? cr_remove_stale_parts(partdir) : 0;
+        if (removed > 0)
+            cr_info("compute: removed %d unfinished file(s) of an interrupted compute in %s",
+                    removed, partdir);
+    }
 
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     long njobs = jobs_opt >= 0 ? jobs_opt : cfg.jobs;
@@ -416,6 +434,8 @@ int cmd_compute(int argc, char **argv)
         j->indicators = mask;
         cr_engine_opts_defaults(&j->params);
         j->params.max_missing_fraction = cfg.max_missing_fraction;
+        j->max_invalid_fraction = cfg.max_invalid_fraction;
+        j->max_invalid_set = 1;
         j->params.snow_melt_factor = cfg.snow_melt_factor;
         j->params.snow_cover_threshold = cfg.snow_cover_threshold;
         j->params.snow_rain_temperature = cfg.snow_rain_temperature;

@@ -183,9 +183,20 @@ int cmd_load(int argc, char **argv)
                 status = cli_fail("load", &err);
             else
                 printf("%s\n", current ? "current" : "stale");
-        } else if (cr_load_run(dsn, &o, &rep, &err) != CR_OK)
+        } else if (cr_load_run(dsn, &o, &rep, &err) != CR_OK) {
+            /* A database failure mid-load (server gone, disk full): say
+             * that nothing was changed and what to do. */
+            size_t n = strlen(err.msg);
+            if (err.code == CR_EEXTERNAL && strncmp(err.msg, "loading ", 8) == 0 &&
+                n + 120 < sizeof err.msg) {
+                while (n > 0 && (err.msg[n - 1] == '\n' || err.msg[n - 1] == ' '))
+                    err.msg[--n] = '\0';
+                snprintf(err.msg + n, sizeof err.msg - n,
+                         "\nThe load was rolled back: the datamart is unchanged. Fix the cause "
+                         "and run the same load again.");
+            }
             status = cli_fail("load", &err);
-        else
+        } else
             print_report(&rep);
     }
     if (have_cfg)

@@ -372,8 +372,8 @@ static int define_output(struct agg *g, char *not_reached, struct cr_ncgrid_copy
     const char *ylong[3] = {
         "first year averaged (-1: no such horizon for the model)",
         "last year averaged (-1: no such horizon for the model)",
-        "year the model's smoothed France-mean temperature first exceeds its REF mean by the "
-        "level (0: never within the run; -1: not a warming level, or no reference)"};
+        ("year the model's smoothed France-mean temperature first exceeds its REF mean by the "
+         "level (0: never within the run; -1: not a warming level, or no reference)")};
     for (int k = 0; k < 3; k++) {
         NCX(nc_def_var(g->ncid, yv[k], NC_INT, 2, mh, &v), yv[k]);
         NCX(nc_def_var_fill(g->ncid, v, 0, &fill), "fill");

@@ -22,6 +22,7 @@
 #include "../core/sha256.h"
 #include "../core/stop.h"
 #include "../ingest/reader.h"
+#include "../ingest/validate.h"
 #include "annual_out.h"
 #include "nclock.h"
 #include "simset.h"
@@ -80,6 +81,8 @@ struct prefetch {
     int eof, quit, rc;
     struct cr_err err;
     double read_seconds;
+    struct cr_validation val;    /* impossible values, masked as NaN as they are read */
+    uint64_t valid[CR_IN_COUNT]; /* values with data, per input */
 };
 
 static void *prefetch_main(void *arg)
@@ -113,6 +116,21 @@ static void *prefetch_main(void *arg)
             cr_netcdf_unlock();
         }
         p->read_seconds += cr_now() - t0;
+        if (rc == CR_OK) {
+            for (int k = 0; k < CR_IN_COUNT; k++) {
+                if (!s->have[k])
+                    continue;
+                const float *b = p->buf[slot][k];
+                uint64_t n = 0;
+                for (size_t i = 0; i < nd * s->ncells; i++)
+                    n += !isnan(b[i]);
+                p->valid[k] += n;
+                cr_validate_block(&p->val, s->series[k], d, p->buf[slot][k], nd);
+            }
+            if (s->have[CR_IN_TN] && s->have[CR_IN_TX])
+                cr_validate_pair(&p->val, s->series[CR_IN_TN], s->series[CR_IN_TX], d,
+                                 p->buf[slot][CR_IN_TN], p->buf[slot][CR_IN_TX], nd);
+        }
         pthread_mutex_lock(&p->m);
         if (rc == CR_OK) {
             p->start[slot] = d;
@@ -418,6 +436,9 @@ int cr_compute(const struct cr_compute_job *job, struct cr_compute_report *rep, 
 
     /* Read ahead while the engine works. */
     pf.s = &s;
+    cr_validation_init(
+        &pf.val, job->max_invalid_set ? job->max_invalid_fraction : CR_MAX_INVALID_FRACTION_DEFAULT,
+        1);
     pthread_mutex_init(&pf.m, NULL);
     pthread_cond_init(&pf.cv, NULL);
     for (int b = 0; b < 2; b++)
@@ -470,6 +491,17 @@ int cr_compute(const struct cr_compute_job *job, struct cr_compute_report *rep, 
         *err = pf.err;
         rc = pf.rc;
     }
+    /* An input without a single value would give indicators that are
+     * missing everywhere: a damaged or empty file, not a result. */
+    for (int k = 0; k < CR_IN_COUNT && rc == CR_OK; k++)
+        if (s.have[k] && pf.valid[k] == 0)
+            rc = cr_err_set(err, CR_EDATA,
+                            "'%s': %s has no value at all in %d-%d (every value is missing or "
+                            "NaN): the file is empty or damaged; check it with `climrisk inspect` "
+                            "and download it again",
+                            cr_series_file(s.series[k], 0), s.info[k].file_var, s.y0, s.y1);
+    if (rc == CR_OK)
+        rc = cr_validation_finish(&pf.val, err);
     if (rc == CR_OK) {
         double tc = cr_now();
         rc = cr_engine_finish(e, on_year, &s, err);

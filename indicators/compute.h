@@ -29,6 +29,13 @@ struct cr_compute_job {
     struct cr_engine_opts params;   /* thresholds and missing-day rule; have[] is set from files */
     size_t block_days;              /* days per read block; 0 = 32 */
     int skip_unavailable; /* drop requested indicators whose inputs are absent (else error) */
+    /* [inputs] max_invalid_fraction: every block read is checked for
+     * physically impossible values (ingest/validate.h), which are read as
+     * NaN; a larger share than this of any check fails the simulation
+     * (CR_EDATA). Used when max_invalid_set is 1; a zeroed job gets
+     * CR_MAX_INVALID_FRACTION_DEFAULT. */
+    double max_invalid_fraction;
+    int max_invalid_set;
     /* Called (from the computing thread) after each block with the number
      * of days done; may be NULL. Must be thread-safe when jobs run in
      * parallel. */

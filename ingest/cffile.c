@@ -412,7 +412,8 @@ static int read_time(struct cr_cffile *f, struct cr_err *err)
         return cr_err_set(err, CR_EDATA,
                           "'%s': time calendar '%s' is not one climrisk reads (standard, "
                           "gregorian, proleptic_gregorian, noleap, 365_day, all_leap, 366_day, "
-                          "360_day)",
+                          "360_day): convert its time axis to one of them (e.g. with cdo) or "
+                          "report the calendar",
                           f->path, f->calendar_attr);
     }
     if (!cr_cal_valid(f->cal, tu.epoch))

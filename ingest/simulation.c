@@ -248,6 +248,13 @@ int cr_simulation_scan_paths(const char *const *paths, size_t npaths, struct cr_
         struct cr_err e2;
         cr_err_clear(&e2);
         if (cr_simulation_identify(paths[k], &id, &e2) != CR_OK) {
+            /* A file whose name says which simulation and variable it holds
+             * but which cannot be read is a damaged input of that simulation:
+             * computing without it would silently drop its indicators. */
+            if (id.var_known && id.model[0] && id.experiment[0]) {
+                rc = cr_err_set(err, e2.code ? e2.code : CR_EDATA, "%s", e2.msg);
+                break;
+            }
             /* The message already names the file; keep only the reason. */
             const char *msg = e2.msg;
             size_t plen = strlen(paths[k]);

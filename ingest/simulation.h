@@ -63,7 +63,8 @@ struct cr_simulation_set {
  * downloads *.part-* and hidden files are ignored). Files that are not
  * climate variables climrisk reads, or whose simulation cannot be told,
  * are listed in skipped with the reason. CR_EDATA when one (model,
- * experiment) mixes ensemble members. */
+ * experiment) mixes ensemble members, or when a file whose name tells its
+ * simulation and variable cannot be read (truncated, damaged). */
 int cr_simulation_scan_dir(const char *dir, struct cr_simulation_set *set, struct cr_err *err);
 
 /* The same for a list of paths. */

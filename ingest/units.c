@@ -113,6 +113,27 @@ static enum quantity quantity_of(enum cr_var var)
     }
 }
 
+/* Past the characters cr_units_normalize drops: '^' and "**" (carets may
+ * sit between the two stars). */
+static const char *skip_carets(const char *q)
+{
+    while (*q == '^')
+        q++;
+    return q;
+}
+
+static const char *skip_dropped(const char *q)
+{
+    for (;;) {
+        if (*q == '^')
+            q++;
+        else if (*q == '*' && *skip_carets(q + 1) == '*')
+            q = skip_carets(q + 1) + 1;
+        else
+            return q;
+    }
+}
+
 void cr_units_normalize(const char *units, char *out, size_t size)
 {
     size_t n = 0;
@@ -125,13 +146,15 @@ void cr_units_normalize(const char *units, char *out, size_t size)
         unsigned char c = (unsigned char)*p;
         if (c == '^')
             continue;
-        if (c == '*' && p[1] == '*') {
-            p++;
+        if (c == '*' && *skip_carets(p + 1) == '*') {
+            p = skip_carets(p + 1);
             continue;
         }
-        /* '.' or '*' between two factors is a product: "kg.m-2.s-1". */
+        /* '.' or '*' between two factors is a product: "kg.m-2.s-1". The
+         * next factor is looked for past what is dropped, so that
+         * normalising twice gives the same spelling (fuzz_units). */
         if ((c == '.' || c == '*') && n > 0 && isalnum((unsigned char)out[n - 1]) &&
-            isalpha((unsigned char)p[1]))
+            isalpha((unsigned char)*skip_dropped(p + 1)))
             c = ' ';
         if (isspace(c)) {
             if (n > 0 && out[n - 1] != ' ')

@@ -103,9 +103,10 @@ static int indicator_recipe(struct cr_step_ctx *ctx, const struct cr_sim *sim,
     if (rc)
         return rc;
     char text[1024];
-    int n = snprintf(text, sizeof text, "%s\n%s\n%s %s %s\nmax_missing_fraction=%.17g\n",
+    int n = snprintf(text, sizeof text,
+                     "%s\n%s\n%s %s %s\nmax_missing_fraction=%.17g\nmax_invalid_fraction=%.17g\n",
                      ENGINE_ALGORITHM, d->code, sim->model, sim->experiment, sf->member,
-                     cfg->max_missing_fraction);
+                     cfg->max_missing_fraction, cfg->max_invalid_fraction);
     unsigned params = cr_engine_indicator_params(cr_engine_indicator_id(d->code));
     if (params & CR_PARAM_SNOW_MELT)
         n += snprintf(text + n, sizeof text - (size_t)n, "snow_melt_factor=%.17g\n",
@@ -247,6 +248,8 @@ static int compute_run(struct cr_step_ctx *ctx, const struct cr_task *t, struct 
     job.params.snow_cover_threshold = ctx->cfg->snow_cover_threshold;
     job.params.snow_rain_temperature = ctx->cfg->snow_rain_temperature;
     job.skip_unavailable = cp.all;
+    job.max_invalid_fraction = ctx->cfg->max_invalid_fraction;
+    job.max_invalid_set = 1;
     struct cr_compute_report crep;
     cr_info("%s: %d of %d indicators to compute%s", t->name, partial ? nstale : nreq, nreq,
             partial ? " (the others are up to date)" : "");

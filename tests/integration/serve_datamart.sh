@@ -148,6 +148,7 @@ serve_stop
 
 # ---- a datamart that cannot be reached: 503 for its endpoints, files still served
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+need_web # (the web tests build it; this test may run first)
 serve_start --dsn "host=127.0.0.1 port=$port dbname=nothing user=nobody connect_timeout=2" --web "$SRC/web/dist"
 U=$SERVE_URL
 [ "$(http_code "$U/api/info?lon=2.35&lat=48.85&$Q")" = 503 ] || fail "unreachable datamart: want 503"
