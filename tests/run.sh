@@ -4,7 +4,8 @@
 # failure. Integration scripts get CLIMRISK (the binary), BUILD, SRC and a
 # private TMPDIR; a script exits 77 to report "skipped" (with a reason).
 #
-# Select tests with TESTS='pattern' (shell glob on the test name).
+# Select tests with TESTS='pattern ...' (shell globs on the test name,
+# separated by spaces; a test runs when one matches).
 set -u
 BUILD=${1:-build}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,12 +16,19 @@ export CLIMRISK_PGDIR="${CLIMRISK_PGDIR:-$BUILD/pg}"
 LOGDIR="$BUILD/test-logs"
 rm -rf "$LOGDIR"; mkdir -p "$LOGDIR"
 pass=0; fail=0; skip=0; failed=()
-pattern=${TESTS:-*}
+read -r -a patterns <<<"${TESTS:-*}"
+selected() {
+    local p
+    for p in "${patterns[@]}"; do
+        # shellcheck disable=SC2053
+        [[ $1 == $p ]] && return 0
+    done
+    return 1
+}
 
 run_one() { # name, command...
     local name=$1; shift
-    # shellcheck disable=SC2053
-    [[ $name == $pattern ]] || return 0
+    selected "$name" || return 0
     local log="$LOGDIR/${name//\//-}.log" t0=$SECONDS rc
     local tmp; tmp=$(mktemp -d "${TMPDIR:-/tmp}/climrisk-test.XXXXXX")
     TMPDIR="$tmp" "$@" >"$log" 2>&1; rc=$?
