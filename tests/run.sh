@@ -16,7 +16,7 @@ export CLIMRISK_PGDIR="${CLIMRISK_PGDIR:-$BUILD/pg}"
 LOGDIR="$BUILD/test-logs"
 rm -rf "$LOGDIR"; mkdir -p "$LOGDIR"
 pass=0; fail=0; skip=0; failed=()
-read -r -a patterns <<<"${TESTS:-*}"
+IFS=$' \t\n' read -r -d '' -a patterns <<<"${TESTS:-*}" || true
 selected() {
     local p
     for p in "${patterns[@]}"; do
