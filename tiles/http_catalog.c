@@ -40,6 +40,10 @@ struct cr_catalog_state {
     double next_check;        /* cr_now() of the next stamp check */
     pthread_mutex_t check_lock;
     char *static_json; /* indicators, scenarios, horizons, statistics, quantities */
+    /* The tilesets array as JSON, made once per reload: json-c objects are
+     * not thread-safe (reference counts, serialisation buffers), so request
+     * threads never touch the entries themselves. */
+    char *tilesets_json;
 };
 
 static const struct {
@@ -326,14 +330,23 @@ static void load_tilesets(struct cr_server *s)
             closedir(d);
         qsort(ts, n, sizeof *ts, by_id);
     }
+    json_object *tsa = json_object_new_array();
+    for (size_t i = 0; i < n; i++)
+        json_object_array_add(tsa, json_object_get(ts[i].entry));
+    char *tsj = strdup(json_object_to_json_string_ext(tsa, JSON_C_TO_STRING_PLAIN |
+                                                               JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(tsa);
     pthread_rwlock_wrlock(&cs->lock);
     struct tileset *old = cs->ts;
     size_t nold = cs->nts;
+    char *old_json = cs->tilesets_json;
     cs->ts = ts;
     cs->nts = n;
+    cs->tilesets_json = tsj;
     cs->stamp = stamp;
     pthread_rwlock_unlock(&cs->lock);
     free_tilesets(old, nold);
+    free(old_json);
     cr_info("serve: %zu tileset(s) in %s", n, s->tiles_real);
 }
 
@@ -381,6 +394,7 @@ void cr_catalog_free(struct cr_server *s)
         return;
     free_tilesets(cs->ts, cs->nts);
     free(cs->static_json);
+    free(cs->tilesets_json);
     pthread_rwlock_destroy(&cs->lock);
     pthread_mutex_destroy(&cs->check_lock);
     free(cs);
@@ -406,13 +420,11 @@ enum MHD_Result cr_handle_catalog(struct cr_server *s, struct MHD_Connection *c,
 {
     maybe_reload(s);
     struct cr_catalog_state *cs = s->cat;
-    json_object *tsa = json_object_new_array();
     pthread_rwlock_rdlock(&cs->lock);
-    for (size_t i = 0; i < cs->nts; i++)
-        json_object_array_add(tsa, json_object_get(cs->ts[i].entry));
+    char *tsj = strdup(cs->tilesets_json ? cs->tilesets_json : "[]");
     pthread_rwlock_unlock(&cs->lock);
-    const char *tsj = json_object_to_json_string_ext(tsa, JSON_C_TO_STRING_PLAIN |
-                                                              JSON_C_TO_STRING_NOSLASHESCAPE);
+    if (!tsj)
+        return MHD_NO;
     json_object *live = json_object_new_object();
     json_object_object_add(live, "available", json_object_new_boolean(s->o.dsn[0] != 0));
     json_object *layers = json_object_new_array();
@@ -428,13 +440,13 @@ enum MHD_Result cr_handle_catalog(struct cr_server *s, struct MHD_Connection *c,
     size_t cap = sl + strlen(tsj) + strlen(livej) + 128;
     char *body = malloc(cap);
     if (!body) {
-        json_object_put(tsa);
+        free(tsj);
         json_object_put(live);
         return MHD_NO;
     }
     int n = snprintf(body, cap, "%.*s,\"tilesets\":%s,\"live\":%s,\"version\":\"%s\"}\n",
                      (int)(sl - 1), cs->static_json, tsj, livej, CR_VERSION);
-    json_object_put(tsa);
+    free(tsj);
     json_object_put(live);
     struct cr_reply r = {.status = 200,
                          .content_type = "application/json; charset=utf-8",
