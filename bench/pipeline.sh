@@ -62,6 +62,9 @@ param=$(timed param "$CLIMRISK" run "$cfg")
 param_steps=$(steps)
 computed=$(grep -o "[0-9]* of [0-9]* indicators to compute" "$W/param.log" | sort | uniq -c | sed 's/^ *//' | paste -sd';')
 rendered=$(grep -o "[0-9]* of [0-9]* indicators to render" "$W/param.log" | head -1)
+aggregated=$(grep -o "[0-9]* of [0-9]* indicators to aggregate" "$W/param.log" | sort | uniq -c | sed 's/^ *//' | paste -sd';')
+patched=$(grep -o "[0-9]* of [0-9]* indicators changed, replaced in place" "$W/param.log" | sed 's/, replaced in place//' | sort | uniq -c | sed 's/^ *//' | paste -sd';')
+wholeloads=$(grep -c "maps, copied in" "$W/param.log" || true)
 
 years=${PIPELINE_SCENARIO_YEARS:-2006-2100}
 echo "climrisk run on config/demo.ini (2 models, historical 1976-2005, rcp45/rcp85 $years), $(nproc) CPUs"
@@ -70,7 +73,7 @@ printf '%-34s %10.1f  %-14s %s\n' "cold run" "$cold" "-" "$cold_steps"
 printf '%-34s %10.2f  %-14s %s\n' "rerun, nothing changed" "$noop" "< 2 s" \
     "$(grep -o 'nothing to do.*' "$W/noop.log" | head -1)"
 printf '%-34s %10.1f  %-14s %s\n' "rerun, snow_melt_factor changed" "$param" "only snow work" \
-    "compute: ${computed:-none}; tiles: ${rendered:-none}"
+    "compute: ${computed:-none}; aggregate: ${aggregated:-none}; load: ${patched:-none} patched, $wholeloads files replaced whole; tiles: ${rendered:-none}"
 printf '%-34s %10s  %-14s %s\n' "" "" "" "$param_steps"
 printf '%-34s %10.1f%%\n' "parameter rerun / cold run" "$(awk -v a="$param" -v b="$cold" 'BEGIN { print 100 * a / b }')"
 psql "$admin" -XAtqc "drop database if exists $db with (force)" >/dev/null

@@ -23,8 +23,10 @@ static void usage(FILE *out)
             "the schema first when needed. Everything is one transaction: each file replaces\n"
             "the series of its (scenario, model) or the statistics of its scenario whole, or,\n"
             "on any error, nothing changes. Files unchanged since the last load (same sha256)\n"
-            "are kept as they are. Rows are streamed with binary COPY. sql/README.md shows\n"
-            "how to query the result.\n"
+            "are kept as they are; a changed file whose maps differ for some indicators only\n"
+            "is patched (those indicators' maps are replaced, the others kept; --force\n"
+            "replaces it whole). Rows are streamed with binary COPY. sql/README.md shows how\n"
+            "to query the result.\n"
             "\n"
             "options:\n"
             "  -c, --config FILE    run configuration (workdir, [datamart] dsn, lock_wait)\n"
@@ -61,9 +63,15 @@ static void print_report(const struct cr_load_report *rep)
            "seconds", "status");
     for (int k = 0; k < rep->nunits; k++) {
         const struct cr_load_unit_report *u = &rep->units[k];
+        char status[64];
+        if (u->patched)
+            snprintf(status, sizeof status, "patched (%d of %d indicators)", u->indicators_replaced,
+                     u->indicators);
+        else
+            cr_strlcpy(status, u->skipped ? "unchanged" : "loaded", sizeof status);
         printf("%-7s %-10s %-44s %11llu %6u %8.1f  %s\n", u->kind, u->scenario,
                u->model[0] ? u->model : "-", (unsigned long long)u->rows, u->slices, u->seconds,
-               u->skipped ? "unchanged" : "loaded");
+               status);
     }
     uint64_t rows = rep->stat_rows + rep->annual_rows;
     printf("run %lld: %llu rows (%llu cell_stat, %llu annual_value) in %.1f s, %.0f rows/s\n",

@@ -135,7 +135,9 @@ static const struct key_def schema[] = {
     STR("datamart", "dsn", dsn, "",
         "PostgreSQL connection string; empty = CLIMRISK_DSN, else the private cluster"),
     STR("datamart", "schema", db_schema, "datamart", "schema of the OpenDataMart"),
-    INT("datamart", "lock_wait", lock_wait, "0", 0, 86400, "seconds climrisk load and db migrate wait for another datamart writer before exiting with code 5; 0 = fail at once"),
+    INT("datamart", "lock_wait", lock_wait, "0", 0, 86400,
+        "seconds climrisk load and db migrate wait for another datamart writer before exiting with "
+        "code 5; 0 = fail at once"),
 
     PATH("tiles", "dir", tiles_dir, "", "where tile archives go; empty = <workdir>/tiles"),
     INT("tiles", "vector_maxzoom", vector_maxzoom, "10", 0, 14, "highest zoom of vector tiles"),
@@ -147,12 +149,18 @@ static const struct key_def schema[] = {
         "connections served at once"),
     INT("serve", "timeout", request_timeout, "30", 1, 3600,
         "seconds before an idle or slow connection is closed"),
-    INT("serve", "threads", serve_threads, "2", 1, 64, "HTTP threads (each serves many connections)"),
-    INT("serve", "max_connections_per_ip", max_per_ip, "0", 0, 100000, "connections one client address may hold; 0 = no limit"),
-    INT("serve", "db_connections", db_connections, "4", 1, 64, "datamart connections, i.e. popup and live-tile queries run at once"),
-    INT("serve", "statement_timeout", statement_timeout, "5000", 100, 600000, "milliseconds a datamart query may run before the request gets 504"),
-    PATH("serve", "web", web_dir, "", "folder of the built viewer (index.html); empty = the shipped web/dist"),
-    STR("serve", "cors_origin", cors_origin, "*", "Access-Control-Allow-Origin sent with every answer; empty = no CORS headers"),
+    INT("serve", "threads", serve_threads, "2", 1, 64,
+        "HTTP threads (each serves many connections)"),
+    INT("serve", "max_connections_per_ip", max_per_ip, "0", 0, 100000,
+        "connections one client address may hold; 0 = no limit"),
+    INT("serve", "db_connections", db_connections, "4", 1, 64,
+        "datamart connections, i.e. popup and live-tile queries run at once"),
+    INT("serve", "statement_timeout", statement_timeout, "5000", 100, 600000,
+        "milliseconds a datamart query may run before the request gets 504"),
+    PATH("serve", "web", web_dir, "",
+         "folder of the built viewer (index.html); empty = the shipped web/dist"),
+    STR("serve", "cors_origin", cors_origin, "*",
+        "Access-Control-Allow-Origin sent with every answer; empty = no CORS headers"),
 };
 
 #define NKEYS (sizeof schema / sizeof schema[0])

@@ -11,11 +11,11 @@
 
 enum cr_status {
     CR_OK = 0,
-    CR_EUSAGE = 1,     /* bad command line or configuration file */
-    CR_EDATA = 2,      /* bad input data: NetCDF, manifest, checksum, values */
-    CR_EEXTERNAL = 3,  /* network, database, external program failed */
-    CR_EINTERNAL = 4,  /* out of memory, cannot write output, bug */
-    CR_EBUSY = 5,      /* another run holds the lock */
+    CR_EUSAGE = 1,      /* bad command line or configuration file */
+    CR_EDATA = 2,       /* bad input data: NetCDF, manifest, checksum, values */
+    CR_EEXTERNAL = 3,   /* network, database, external program failed */
+    CR_EINTERNAL = 4,   /* out of memory, cannot write output, bug */
+    CR_EBUSY = 5,       /* another run holds the lock */
     CR_EINTERRUPT = 130 /* stopped by SIGINT/SIGTERM (shell convention 128+2) */
 };
 

@@ -543,7 +543,10 @@ static int write_cogs(struct agg *g, const struct cr_indicator_def *d, enum q q,
 {
     const struct cr_scenarios *scn = g->o->scn;
     char dir[CR_PATH_MAX];
-    cr_path_join(dir, sizeof dir, g->o->out_dir, "cog");
+    if (g->o->cog_dir[0])
+        cr_strlcpy(dir, g->o->cog_dir, sizeof dir);
+    else
+        cr_path_join(dir, sizeof dir, g->o->out_dir, "cog");
     int rc = cr_mkdir_p(dir, err);
     const char *ind = (q == Q_RL || q == Q_RL_ANOM) ? "rx1day_rl20" : d->code;
     const char *quantity = q == Q_MEAN || q == Q_RL ? "mean" : q == Q_RATIO ? "ratio" : "anom";
@@ -764,6 +767,13 @@ static int do_experiment(const struct cr_aggregate_opts *o, const char *exp, cha
     }
     if (rc == CR_OK)
         rc = find_grid(&g, err);
+    if (rc == CR_OK && o->indicators && o->indicators->n) {
+        size_t ncat;
+        const struct cr_indicator_def *cat = cr_indicator_catalog(&ncat);
+        for (size_t id = 0; id < ncat; id++)
+            if (!cr_strlist_contains(o->indicators, cat[id].code))
+                g.present &= ~(1UL << id);
+    }
     if (rc == CR_OK) {
         plan_horizons(&g);
         rc = place_horizons(&g, &not_reached, rep, err);

@@ -32,6 +32,11 @@ struct cr_aggregate_opts {
     double max_missing_fraction; /* a horizon mean needs this share of its years, at most, NaN */
     int cog;                     /* also write the GeoTIFFs of stats/cog/ */
     const struct cr_strlist *experiments; /* NULL or empty: every experiment found */
+    /* Indicator codes to aggregate; NULL or empty: every one the annual
+     * files hold. An incremental run redoes only some, into a file it then
+     * merges with the previous statistics. */
+    const struct cr_strlist *indicators;
+    char cog_dir[CR_PATH_MAX]; /* GeoTIFFs; empty: <out_dir>/cog */
 };
 
 struct cr_aggregate_report {

@@ -25,10 +25,14 @@ int cr_calendar_parse(const char *name, enum cr_calendar *cal)
         const char *name;
         enum cr_calendar cal;
     } names[] = {
-        {"standard", CR_CAL_STANDARD},     {"gregorian", CR_CAL_STANDARD},
-        {"proleptic_gregorian", CR_CAL_PROLEPTIC}, {"noleap", CR_CAL_NOLEAP},
-        {"365_day", CR_CAL_NOLEAP},        {"all_leap", CR_CAL_ALL_LEAP},
-        {"366_day", CR_CAL_ALL_LEAP},      {"360_day", CR_CAL_360},
+        {"standard", CR_CAL_STANDARD},
+        {"gregorian", CR_CAL_STANDARD},
+        {"proleptic_gregorian", CR_CAL_PROLEPTIC},
+        {"noleap", CR_CAL_NOLEAP},
+        {"365_day", CR_CAL_NOLEAP},
+        {"all_leap", CR_CAL_ALL_LEAP},
+        {"366_day", CR_CAL_ALL_LEAP},
+        {"360_day", CR_CAL_360},
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         if (cr_strieq(name, names[i].name)) {
@@ -232,11 +236,10 @@ int cr_time_units_parse(const char *units, struct cr_time_units *tu, char *why, 
         const char *name;
         double seconds;
     } unit_names[] = {
-        {"days", 86400},   {"day", 86400},   {"d", 86400},       {"hours", 3600},
-        {"hour", 3600},    {"hrs", 3600},    {"hr", 3600},       {"h", 3600},
-        {"minutes", 60},   {"minute", 60},   {"mins", 60},       {"min", 60},
-        {"seconds", 1},    {"second", 1},    {"secs", 1},        {"sec", 1},
-        {"s", 1},
+        {"days", 86400}, {"day", 86400}, {"d", 86400},   {"hours", 3600}, {"hour", 3600},
+        {"hrs", 3600},   {"hr", 3600},   {"h", 3600},    {"minutes", 60}, {"minute", 60},
+        {"mins", 60},    {"min", 60},    {"seconds", 1}, {"second", 1},   {"secs", 1},
+        {"sec", 1},      {"s", 1},
     };
     memset(tu, 0, sizeof *tu);
     const char *p = units;
@@ -248,14 +251,18 @@ int cr_time_units_parse(const char *units, struct cr_time_units *tu, char *why, 
     size_t wlen = (size_t)(p - word);
     int found = 0;
     for (size_t i = 0; i < sizeof unit_names / sizeof unit_names[0]; i++) {
-        if (strlen(unit_names[i].name) == wlen && strncasecmp(word, unit_names[i].name, wlen) == 0) {
+        if (strlen(unit_names[i].name) == wlen &&
+            strncasecmp(word, unit_names[i].name, wlen) == 0) {
             tu->seconds_per_unit = unit_names[i].seconds;
             found = 1;
             break;
         }
     }
     if (!found) {
-        snprintf(why, why_size, "time units '%s': unknown unit (expected days, hours, minutes or seconds since a date)", units);
+        snprintf(
+            why, why_size,
+            "time units '%s': unknown unit (expected days, hours, minutes or seconds since a date)",
+            units);
         return -1;
     }
     while (isspace((unsigned char)*p))
@@ -319,7 +326,8 @@ int cr_time_units_parse(const char *units, struct cr_time_units *tu, char *why, 
     while (isspace((unsigned char)*p))
         p++;
     if (*p != '\0') {
-        snprintf(why, why_size, "time units '%s': unexpected '%s' after the reference date", units, p);
+        snprintf(why, why_size, "time units '%s': unexpected '%s' after the reference date", units,
+                 p);
         return -1;
     }
     if (d.month < 1 || d.month > 12 || d.day < 1 || d.day > 31 || secs < 0 || secs >= 86400) {

@@ -14,13 +14,7 @@
 
 #include "../core/error.h"
 
-enum cr_calendar {
-    CR_CAL_STANDARD,
-    CR_CAL_PROLEPTIC,
-    CR_CAL_NOLEAP,
-    CR_CAL_ALL_LEAP,
-    CR_CAL_360
-};
+enum cr_calendar { CR_CAL_STANDARD, CR_CAL_PROLEPTIC, CR_CAL_NOLEAP, CR_CAL_ALL_LEAP, CR_CAL_360 };
 
 struct cr_date {
     int year, month, day; /* month 1..12, day 1..31 */

@@ -60,8 +60,9 @@ int cr_safran_lonlat(double *lon, double *lat, struct cr_err *err)
     proj_destroy(raw);
     if (!pj) {
         proj_context_destroy(ctx);
-        return cr_err_set(err, CR_EEXTERNAL,
-                          "PROJ cannot transform EPSG:27572 to EPSG:4326 (is proj-data installed?)");
+        return cr_err_set(
+            err, CR_EEXTERNAL,
+            "PROJ cannot transform EPSG:27572 to EPSG:4326 (is proj-data installed?)");
     }
     for (int j = 0; j < CR_SAFRAN_NY; j++) {
         for (int i = 0; i < CR_SAFRAN_NX; i++) {

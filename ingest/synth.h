@@ -48,7 +48,8 @@ int cr_synth_run(const struct cr_synth_opts *o, struct cr_synth_report *rep, str
 const char *cr_synth_drias_experiment(const char *scenario);
 
 /* The DRIAS file name of one variable of one run, e.g.
- * tasmaxAdjust_France_<GCM>_<RCM>_rcp4.5_METEO-FRANCE_ADAMONT-France_SAFRAN_day_20210101-21001231.nc */
+ * tasmaxAdjust_France_<GCM>_<RCM>_rcp4.5_METEO-FRANCE_ADAMONT-France_SAFRAN_day_20210101-21001231.nc
+ */
 int cr_synth_file_name(char *out, size_t size, const char *variable, const char *model,
                        const char *scenario, struct cr_date first, struct cr_date last);
 

@@ -8,20 +8,37 @@
 
 #include "../indicators/nclock.h"
 
-static int digest(int nc, const char *path, const char *prefix, struct cr_sha256 *h, int *matched,
-                  struct cr_err *err)
+/* Which variables are hashed: those whose name starts with prefix, or
+ * those named in names[0..nnames). */
+struct selection {
+    const char *prefix;
+    const char *const *names;
+    size_t nnames;
+};
+
+static int selected(const struct selection *sel, const char *name)
+{
+    if (sel->prefix)
+        return strncmp(name, sel->prefix, strlen(sel->prefix)) == 0;
+    for (size_t i = 0; i < sel->nnames; i++)
+        if (strcmp(name, sel->names[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static int digest(int nc, const char *path, const struct selection *sel, struct cr_sha256 *h,
+                  int *matched, struct cr_err *err)
 {
     int nvars;
     if (nc_inq_nvars(nc, &nvars) != NC_NOERR)
         return cr_err_set(err, CR_EDATA, "%s: cannot list its variables", path);
-    size_t plen = strlen(prefix);
     for (int v = 0; v < nvars; v++) {
         char name[NC_MAX_NAME + 1];
         nc_type type;
         int ndims, dims[NC_MAX_VAR_DIMS];
         if (nc_inq_var(nc, v, name, &type, &ndims, dims, NULL) != NC_NOERR)
             return cr_err_set(err, CR_EDATA, "%s: cannot read variable %d", path, v);
-        if (strncmp(name, prefix, plen) != 0 || type == NC_STRING || type == NC_CHAR)
+        if (!selected(sel, name) || type == NC_STRING || type == NC_CHAR)
             continue;
         size_t count = 1, size;
         char shape[256];
@@ -49,8 +66,8 @@ static int digest(int nc, const char *path, const char *prefix, struct cr_sha256
     return CR_OK;
 }
 
-int cr_nc_digest_vars(const char *path, const char *prefix, char hex[CR_SHA256_HEX], int *matched,
-                      struct cr_err *err)
+static int digest_file(const char *path, const struct selection *sel, char hex[CR_SHA256_HEX],
+                       int *matched, struct cr_err *err)
 {
     *matched = 0;
     struct cr_sha256 h;
@@ -64,7 +81,7 @@ int cr_nc_digest_vars(const char *path, const char *prefix, char hex[CR_SHA256_H
         cr_sha256_free(&h);
         return cr_err_set(err, CR_EDATA, "%s: cannot open it as NetCDF", path);
     }
-    rc = digest(nc, path, prefix, &h, matched, err);
+    rc = digest(nc, path, sel, &h, matched, err);
     nc_close(nc);
     cr_netcdf_unlock();
     if (rc) {
@@ -73,4 +90,18 @@ int cr_nc_digest_vars(const char *path, const char *prefix, char hex[CR_SHA256_H
     }
     cr_sha256_final(&h, hex);
     return CR_OK;
+}
+
+int cr_nc_digest_vars(const char *path, const char *prefix, char hex[CR_SHA256_HEX], int *matched,
+                      struct cr_err *err)
+{
+    struct selection sel = {prefix, NULL, 0};
+    return digest_file(path, &sel, hex, matched, err);
+}
+
+int cr_nc_digest_named(const char *path, const char *const *names, size_t nnames,
+                       char hex[CR_SHA256_HEX], int *matched, struct cr_err *err)
+{
+    struct selection sel = {NULL, names, nnames};
+    return digest_file(path, &sel, hex, matched, err);
 }

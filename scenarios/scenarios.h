@@ -13,7 +13,7 @@
 #include "../core/fsutil.h"
 
 #define CR_SCN_MAX_ITEMS 32
-#define CR_SCN_MAX_EXP 8
+#define CR_SCN_MAX_EXP   8
 
 struct cr_labels {
     char en[128];
@@ -97,8 +97,7 @@ void cr_scenarios_free(struct cr_scenarios *s);
 /* The reference period (REF). Never NULL after a successful load. */
 const struct cr_period *cr_scenarios_reference(const struct cr_scenarios *s);
 /* Experiment by id or alias ("rcp4.5", "Historical"); NULL if unknown. */
-const struct cr_experiment *cr_scenarios_experiment(const struct cr_scenarios *s,
-                                                    const char *name);
+const struct cr_experiment *cr_scenarios_experiment(const struct cr_scenarios *s, const char *name);
 const struct cr_period *cr_scenarios_period(const struct cr_scenarios *s, const char *code);
 const struct cr_warming_level *cr_scenarios_level(const struct cr_scenarios *s, const char *code);
 const struct cr_ensemble *cr_scenarios_ensemble(const struct cr_scenarios *s, const char *name);

@@ -182,8 +182,14 @@ static void counts_json(const struct run *r, const struct cr_load_report *rep, s
             cr_sb_add(b, ", \"model\": ");
             cr_sb_add_json(b, u->nc.model);
         }
-        cr_sb_addf(b, ", \"rows\": %llu, \"maps\": %u, \"skipped\": %s}",
+        cr_sb_addf(b, ", \"rows\": %llu, \"maps\": %u, \"skipped\": %s",
                    (unsigned long long)u->rows, u->slices, u->skip ? "true" : "false");
+        if (u->patch)
+            cr_sb_addf(b,
+                       ", \"patched\": {\"indicators_replaced\": %d, \"indicators\": %d, "
+                       "\"rows_removed\": %llu}",
+                       u->nstale, u->nind, (unsigned long long)u->rows_deleted);
+        cr_sb_add(b, "}");
     }
     cr_sb_add(b, "]}");
 }
@@ -275,6 +281,12 @@ static int prepare_unit(struct run *r, struct dm_unit *u, int force, struct cr_e
     }
     if (rc == CR_OK && !force && strcmp(have, u->sha) == 0)
         u->skip = 1;
+    /* A changed file: if only some indicators' maps differ from what the
+     * partition holds, replace those only. */
+    if (rc == CR_OK && !u->skip)
+        rc = dm_unit_digest(u, err);
+    if (rc == CR_OK && !u->skip && !force && have[0])
+        rc = dm_unit_plan_patch(r->conn, u, err);
     return rc;
 }
 
@@ -291,6 +303,9 @@ static void report_units(const struct run *r, struct cr_load_report *rep)
         ur->slices = u->slices;
         ur->seconds = u->copy_seconds + u->index_seconds;
         ur->skipped = u->skip;
+        ur->patched = u->patch;
+        ur->indicators_replaced = u->nstale;
+        ur->indicators = u->nind;
     }
 }
 
@@ -321,12 +336,22 @@ static int load_in_transaction(struct run *r, const struct cr_load_opts *o,
         else
             rep->annual_rows += u->rows;
         rep->loaded++;
-        cr_info("load: %s %s%s%s: %llu rows in %u maps, copied in %.1f s (%.0f rows/s), "
-                "indexed in %.1f s",
-                what, u->scenario, u->nc.kind == CR_NC_ANNUAL ? " " : "",
-                u->nc.kind == CR_NC_ANNUAL ? u->nc.model : "", (unsigned long long)u->rows,
-                u->slices, u->copy_seconds,
-                u->copy_seconds > 0 ? (double)u->rows / u->copy_seconds : 0.0, u->index_seconds);
+        if (u->patch)
+            cr_info("load: %s %s%s%s: %d of %d indicators changed, replaced in place: %llu rows "
+                    "in %u maps (%llu rows removed) in %.1f s",
+                    what, u->scenario, u->nc.kind == CR_NC_ANNUAL ? " " : "",
+                    u->nc.kind == CR_NC_ANNUAL ? u->nc.model : "", u->nstale, u->nind,
+                    (unsigned long long)u->rows, u->slices, (unsigned long long)u->rows_deleted,
+                    u->copy_seconds + u->index_seconds);
+        else
+            cr_info("load: %s %s%s%s: %llu rows in %u maps, copied in %.1f s (%.0f rows/s), "
+                    "indexed in %.1f s",
+                    what, u->scenario, u->nc.kind == CR_NC_ANNUAL ? " " : "",
+                    u->nc.kind == CR_NC_ANNUAL ? u->nc.model : "", (unsigned long long)u->rows,
+                    u->slices, u->copy_seconds,
+                    u->copy_seconds > 0 ? (double)u->rows / u->copy_seconds : 0.0,
+                    u->index_seconds);
+        rep->patched += u->patch;
     }
     /* Swap last: the parents are locked from the first swap to COMMIT. */
     double t0 = cr_now();
@@ -403,10 +428,12 @@ int cr_load_run(const char *dsn, const struct cr_load_opts *o, struct cr_load_re
     if (r.conn)
         PQfinish(r.conn);
     if (rc == CR_OK)
-        cr_info("load: run %lld committed: %d units loaded, %d unchanged, %llu statistic rows + "
+        cr_info("load: run %lld committed: %d units loaded (%d patched), %d unchanged, %llu "
+                "statistic rows + "
                 "%llu annual rows in %.1f s",
-                rep->run_id, rep->loaded, rep->skipped, (unsigned long long)rep->stat_rows,
-                (unsigned long long)rep->annual_rows, rep->seconds);
+                rep->run_id, rep->loaded, rep->patched, rep->skipped,
+                (unsigned long long)rep->stat_rows, (unsigned long long)rep->annual_rows,
+                rep->seconds);
     return rc;
 }
 

@@ -11,7 +11,12 @@
  * new, never a part, and a killed loader leaves the old data in place. A
  * unit whose file has the sha256 recorded by the last load is skipped
  * unless forced, so rerunning a run only rebuilds what changed (and gives
- * the same rows: slice numbers follow file order). datamart.load_run keeps
+ * the same rows: slice numbers follow file order). A changed file whose
+ * maps differ from the loaded ones for some indicators only (an incremental
+ * run changed one indicator's parameter) is patched instead: those
+ * indicators' maps are deleted and copied again in the live partition,
+ * numbered after its last slice, in the same transaction (per-indicator
+ * digests in datamart.unit_digest decide). datamart.load_run keeps
  * the lineage, including failed and aborted loads. */
 #ifndef CR_LOAD_H
 #define CR_LOAD_H
@@ -43,13 +48,16 @@ struct cr_load_unit_report {
     uint64_t rows;
     uint32_t slices;
     double seconds;
-    int skipped; /* unchanged since the last load */
+    int skipped;                         /* unchanged since the last load */
+    int patched;                         /* only the changed indicators' maps were replaced */
+    int indicators_replaced, indicators; /* patched: how many of how many */
 };
 
 struct cr_load_report {
     long long run_id;
     uint64_t stat_rows, annual_rows;
     int loaded, skipped;
+    int patched; /* of loaded: units where only the changed indicators were replaced */
     double seconds, copy_seconds, index_seconds, swap_seconds;
     int nunits;
     struct cr_load_unit_report units[CR_LOAD_MAX_UNITS];

@@ -270,16 +270,26 @@ static void free_stats_ids(struct stats_ids *ids)
     free(ids->stat);
 }
 
-/* COPY the fact rows of every map of the file; fills sl. */
+/* Is indicator code one of the maps a patch replaces? */
+static int unit_stale(const struct dm_unit *u, const char *code)
+{
+    for (int k = 0; k < u->nind; k++)
+        if (strcmp(u->ind_code[k], code) == 0)
+            return (u->stale >> k) & 1;
+    return 1; /* not digested: cannot be kept */
+}
+
+/* COPY the fact rows of every map of the file (of the stale indicators
+ * when patching); fills sl. */
 static int copy_facts(PGconn *conn, struct dm_catalog *cat, struct dm_unit *u,
                       const struct stats_ids *ids, struct slices *sl, struct cr_err *err)
 {
     const struct cr_nc_file *f = &u->nc;
     char sql[256];
+    /* FREEZE only into the table created in this transaction */
     snprintf(sql, sizeof sql,
-             "COPY datamart.%s_new (part, cell_id, slice, value) FROM STDIN (FORMAT binary, "
-             "FREEZE)",
-             u->table);
+             "COPY datamart.%s%s (part, cell_id, slice, value) FROM STDIN (FORMAT binary%s)",
+             u->table, u->patch ? "" : "_new", u->patch ? "" : ", FREEZE");
     struct cr_copy c;
     int rc = cr_copy_begin(&c, conn, sql, u->table, err);
     if (rc)
@@ -292,6 +302,8 @@ static int copy_facts(PGconn *conn, struct dm_catalog *cat, struct dm_unit *u,
     u->last_year = -(1 << 30);
     for (int v = 0; rc == CR_OK && v < f->nvars; v++) {
         const struct cr_nc_var *var = &f->vars[v];
+        if (u->patch && !unit_stale(u, var->indicator))
+            continue;
         int ind = dm_dict_id(&cat->ind, var->indicator);
         int qty = f->kind == CR_NC_STATS ? dm_dict_id(&cat->qty, var->quantity) : 0;
         if (ind < 0 || qty < 0) {
@@ -342,7 +354,7 @@ static int copy_facts(PGconn *conn, struct dm_catalog *cat, struct dm_unit *u,
                     break;
                 }
                 uint64_t n = 0;
-                rc = emit_map(&c, u->part, sl->n, map, &n, err);
+                rc = emit_map(&c, u->part, u->slice_base + sl->n, map, &n, err);
                 u->rows += n;
             }
             if (rc == CR_OK && cr_stop_requested())
@@ -382,7 +394,7 @@ static int copy_slices(PGconn *conn, const struct dm_unit *u, const struct slice
         if (cr_copy_tuple(&c, stats ? 14 : 7, 8 * 6 + 8 * 2) != 0)
             break;
         cr_copy_int2(&c, (int16_t)u->part);
-        cr_copy_int4(&c, (int32_t)(k + 1));
+        cr_copy_int4(&c, (int32_t)(u->slice_base + k + 1));
         cr_copy_int2(&c, (int16_t)m->ind);
         if (!stats) {
             cr_copy_int4(&c, m->year);
@@ -442,8 +454,91 @@ static int copy_windows(PGconn *conn, const struct dm_unit *u, const struct stat
     return cr_copy_end(&c, NULL, err);
 }
 
+/* The stale indicators' maps out of the live partition and its slices;
+ * the new ones are numbered after the partition's last slice. */
+static int patch_prepare(PGconn *conn, struct dm_unit *u, const char *slice_table,
+                         struct cr_err *err)
+{
+    struct cr_sb codes;
+    cr_sb_init(&codes);
+    cr_sb_add(&codes, "{");
+    for (int k = 0, first = 1; k < u->nind; k++)
+        if ((u->stale >> k) & 1) {
+            cr_sb_addf(&codes, "%s\"%s\"", first ? "" : ",", u->ind_code[k]);
+            first = 0;
+        }
+    cr_sb_add(&codes, "}");
+    if (cr_sb_failed(&codes)) {
+        cr_sb_free(&codes);
+        return cr_err_set(err, CR_EINTERNAL, "out of memory");
+    }
+    char part[16], sql[512];
+    snprintf(part, sizeof part, "%d", u->part);
+    const char *p[] = {part, codes.s};
+    long long base = 0;
+    int found = 0;
+    snprintf(sql, sizeof sql, "SELECT coalesce(max(slice), 0) FROM datamart.%s WHERE part = $1",
+             slice_table);
+    int rc = cr_pg_query_long(conn, sql, 1, p, &base, &found, "numbering the new maps", err);
+    u->slice_base = (uint32_t)base;
+    PGresult *res = NULL;
+    if (rc == CR_OK) {
+        snprintf(sql, sizeof sql,
+                 "DELETE FROM datamart.%s WHERE slice IN (SELECT slice FROM datamart.%s WHERE "
+                 "part = $1 AND indicator = ANY($2::text[]))",
+                 u->table, slice_table);
+        rc = cr_pg_execp(conn, sql, 2, p, &res, "deleting the replaced maps", err);
+    }
+    if (rc == CR_OK) {
+        u->rows_deleted = strtoull(PQcmdTuples(res), NULL, 10);
+        PQclear(res);
+        snprintf(sql, sizeof sql,
+                 "DELETE FROM datamart.%s WHERE part = $1 AND indicator = ANY($2::text[])",
+                 slice_table);
+        rc = cr_pg_execp(conn, sql, 2, p, NULL, "deleting the replaced slices", err);
+    }
+    /* the partition now has dead rows: let autovacuum reclaim them */
+    if (rc == CR_OK)
+        rc = exec_fmt(conn, "re-enabling autovacuum", err,
+                      "ALTER TABLE datamart.%s RESET (autovacuum_enabled)", u->table);
+    cr_sb_free(&codes);
+    return rc;
+}
+
+static int build_patch(PGconn *conn, struct dm_catalog *cat, struct dm_unit *u, struct cr_err *err)
+{
+    const char *slice_table = u->nc.kind == CR_NC_STATS ? "stat_slice" : "annual_slice";
+    double t0 = cr_now();
+    int rc = patch_prepare(conn, u, slice_table, err);
+    struct stats_ids ids = {0};
+    if (rc == CR_OK && u->nc.kind == CR_NC_STATS)
+        rc = resolve_stats_ids(conn, cat, &u->nc, &ids, err);
+    struct slices sl = {0};
+    if (rc == CR_OK && u->nstale)
+        rc = copy_facts(conn, cat, u, &ids, &sl, err);
+    if (rc == CR_OK && u->nstale)
+        rc = copy_slices(conn, u, &sl, err);
+    u->copy_seconds = cr_now() - t0;
+    free(sl.v);
+    free_stats_ids(&ids);
+    t0 = cr_now();
+    if (rc == CR_OK)
+        rc = exec_fmt(conn, "analysing the patched partition", err,
+                      "ANALYZE datamart.%s; "
+                      "ANALYZE datamart.%s",
+                      u->table, slice_table);
+    u->index_seconds = cr_now() - t0;
+    if (rc == CR_OK)
+        u->built = 1;
+    return rc;
+}
+
 int dm_unit_build(PGconn *conn, struct dm_catalog *cat, struct dm_unit *u, struct cr_err *err)
 {
+    if (u->patch)
+        return build_patch(conn, cat, u, err);
+    u->slice_base = 0;
+    u->rows_deleted = 0;
     const char *parent = u->nc.kind == CR_NC_STATS ? "stat_fact" : "annual_fact";
     const char *slice_table = u->nc.kind == CR_NC_STATS ? "stat_slice" : "annual_slice";
     /* A table created in this transaction: COPY skips the WAL under
@@ -498,6 +593,28 @@ int dm_unit_build(PGconn *conn, struct dm_catalog *cat, struct dm_unit *u, struc
     return rc;
 }
 
+/* A patched unit stays in place: its record gets the new file and counts. */
+static int record_patch(PGconn *conn, struct dm_unit *u, long long run_id, struct cr_err *err)
+{
+    int stats = u->nc.kind == CR_NC_STATS;
+    char part[16], run[32], added[32], deleted[32];
+    snprintf(part, sizeof part, "%d", u->part);
+    snprintf(run, sizeof run, "%lld", run_id);
+    snprintf(added, sizeof added, "%llu", (unsigned long long)u->rows);
+    snprintf(deleted, sizeof deleted, "%llu", (unsigned long long)u->rows_deleted);
+    const char *q[] = {part, cr_basename(u->nc.path), u->sha, run, added, deleted};
+    int rc = cr_pg_execp(
+        conn,
+        stats ? "UPDATE datamart.stat_part SET source = $2, sha256 = $3, run_id = $4, loaded_at = "
+                "now(), nrows = nrows + $5::bigint - $6::bigint, nslices = (SELECT count(*) FROM "
+                "datamart.stat_slice WHERE part = $1) WHERE part = $1"
+              : "UPDATE datamart.annual_part SET source = $2, sha256 = $3, run_id = $4, loaded_at "
+                "= now(), nrows = nrows + $5::bigint - $6::bigint, nslices = (SELECT count(*) "
+                "FROM datamart.annual_slice WHERE part = $1) WHERE part = $1",
+        6, q, NULL, "recording the patched unit", err);
+    return rc == CR_OK ? dm_unit_record_digests(conn, u, err) : rc;
+}
+
 int dm_unit_swap(PGconn *conn, struct dm_unit *u, long long run_id, struct cr_err *err)
 {
     int stats = u->nc.kind == CR_NC_STATS;
@@ -507,6 +624,8 @@ int dm_unit_swap(PGconn *conn, struct dm_unit *u, long long run_id, struct cr_er
     char reg[96];
     snprintf(reg, sizeof reg, "datamart.%s", u->table);
     const char *p[] = {reg, stats ? "datamart.stat_fact" : "datamart.annual_fact"};
+    if (u->patch)
+        return record_patch(conn, u, run_id, err);
     int rc = cr_pg_query_long(conn,
                               "SELECT count(*) FROM pg_inherits WHERE inhrelid = to_regclass($1) "
                               "AND inhparent = $2::regclass",
@@ -533,20 +652,22 @@ int dm_unit_swap(PGconn *conn, struct dm_unit *u, long long run_id, struct cr_er
     const char *src = cr_basename(u->nc.path);
     if (stats) {
         const char *q[] = {part, src, u->sha, run, rows, nsl};
-        return cr_pg_execp(conn,
-                           "INSERT INTO datamart.stat_part (part, source, sha256, run_id, "
-                           "loaded_at, nrows, nslices) VALUES ($1, $2, $3, $4, now(), $5, $6) "
-                           "ON CONFLICT (part) DO UPDATE SET source = EXCLUDED.source, sha256 = "
-                           "EXCLUDED.sha256, run_id = EXCLUDED.run_id, loaded_at = now(), "
-                           "nrows = EXCLUDED.nrows, nslices = EXCLUDED.nslices",
-                           6, q, NULL, "recording the loaded statistics", err);
+        rc = cr_pg_execp(conn,
+                         "INSERT INTO datamart.stat_part (part, source, sha256, run_id, "
+                         "loaded_at, nrows, nslices) VALUES ($1, $2, $3, $4, now(), $5, $6) "
+                         "ON CONFLICT (part) DO UPDATE SET source = EXCLUDED.source, sha256 = "
+                         "EXCLUDED.sha256, run_id = EXCLUDED.run_id, loaded_at = now(), "
+                         "nrows = EXCLUDED.nrows, nslices = EXCLUDED.nslices",
+                         6, q, NULL, "recording the loaded statistics", err);
+        return rc == CR_OK ? dm_unit_record_digests(conn, u, err) : rc;
     }
     int has_years = u->slices > 0;
     const char *q[] = {
         part, src, u->sha, run, rows, nsl, has_years ? fy : NULL, has_years ? ly : NULL};
-    return cr_pg_execp(conn,
-                       "UPDATE datamart.annual_part SET source = $2, sha256 = $3, run_id = $4, "
-                       "loaded_at = now(), nrows = $5, nslices = $6, first_year = $7, last_year = "
-                       "$8 WHERE part = $1",
-                       8, q, NULL, "recording the loaded annual series", err);
+    rc = cr_pg_execp(conn,
+                     "UPDATE datamart.annual_part SET source = $2, sha256 = $3, run_id = $4, "
+                     "loaded_at = now(), nrows = $5, nslices = $6, first_year = $7, last_year = "
+                     "$8 WHERE part = $1",
+                     8, q, NULL, "recording the loaded annual series", err);
+    return rc == CR_OK ? dm_unit_record_digests(conn, u, err) : rc;
 }

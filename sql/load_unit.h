@@ -3,7 +3,9 @@
  * A unit is one input file and the partition it replaces. Building it
  * streams the file's maps into a fresh table and its slice rows into the
  * slice table; swapping puts the fresh table in place of the old partition.
- * Both run inside the caller's transaction. */
+ * Both run inside the caller's transaction. When the previous load of the
+ * unit recorded per-indicator digests and only some indicators' maps
+ * differ, the unit is patched instead: those maps are replaced in place. */
 #ifndef CR_LOAD_UNIT_H
 #define CR_LOAD_UNIT_H
 
@@ -32,6 +34,8 @@ int dm_dict_id(const struct dm_dict *d, const char *code); /* -1 if absent */
 int dm_model_id(PGconn *conn, struct dm_catalog *cat, const char *model, const char *gcm,
                 const char *rcm, const char *member, int *id, struct cr_err *err);
 
+#define DM_MAX_UNIT_INDICATORS 64
+
 struct dm_unit {
     struct cr_nc_file nc;
     char sha[CR_SHA256_HEX];
@@ -46,11 +50,34 @@ struct dm_unit {
     uint32_t slices;
     int first_year, last_year;
     double copy_seconds, index_seconds;
+    /* digests of the file (dm_unit_digest) */
+    int nind;
+    char ind_code[DM_MAX_UNIT_INDICATORS][48];
+    char ind_digest[DM_MAX_UNIT_INDICATORS][CR_SHA256_HEX];
+    char shared_digest[CR_SHA256_HEX];
+    /* patch: only the indicators of `stale` (bit i: ind_code[i]) change;
+     * their maps are deleted and copied again in the live partition */
+    int patch;
+    unsigned long long stale;
+    int nstale;
+    uint32_t slice_base;   /* slices are numbered slice_base + 1, ... */
+    uint64_t rows_deleted; /* patch: fact rows of the replaced maps */
 };
 
-/* Stream the unit into datamart.<table>_new with its slices. */
+/* Stream the unit into datamart.<table>_new with its slices; or, when
+ * u->patch, replace the stale indicators' maps in the live partition. */
 int dm_unit_build(PGconn *conn, struct dm_catalog *cat, struct dm_unit *u, struct cr_err *err);
-/* Replace the old partition by the new table and record the unit. */
+/* Replace the old partition by the new table (not when patched) and record
+ * the unit and its digests. */
 int dm_unit_swap(PGconn *conn, struct dm_unit *u, long long run_id, struct cr_err *err);
+
+/* load_digest.c: the digests of what the unit's file holds, per indicator
+ * and shared (datamart.unit_digest, sql/migrations/005_unit_digests.sql). */
+int dm_unit_digest(struct dm_unit *u, struct cr_err *err);
+/* Compare them with those recorded for the unit's partition: set u->patch
+ * and u->stale when only some indicators changed. */
+int dm_unit_plan_patch(PGconn *conn, struct dm_unit *u, struct cr_err *err);
+/* Record the unit's digests (replacing the partition's old ones). */
+int dm_unit_record_digests(PGconn *conn, const struct dm_unit *u, struct cr_err *err);
 
 #endif

@@ -2,7 +2,8 @@
 # (tests/unit/support/nc_fixture.h): row counts and values recomputed here
 # with awk from the fixture formulas and the DRIAS grid file; reload gives
 # identical data; unchanged files are skipped; a file replaces only its own
-# (scenario, model); indicator_at, exposure, area_stat (constant field), the
+# (scenario, model); a file with one indicator changed is patched (only that
+# indicator's maps replaced) and equals a whole reload; indicator_at, exposure, area_stat (constant field), the
 # per-category views and warming-level horizons answer the README questions.
 . "$SRC/tests/integration/lib/dm_common.sh"
 dm_setup load
@@ -230,6 +231,56 @@ dm_fixture annual "$F/annual/${M1}_rcp45.nc" --experiment rcp45 --model $M1 --ye
 [ "$(grep -c ' loaded$' "$TMPDIR/load4.out")" = 1 ] || fail "only the changed file should load: $(cat "$TMPDIR/load4.out")"
 check_annual 6
 [ "$have45" = "$(dm_psql "select count(*) from datamart.cell_stat where scenario = 'rcp45'")" ] || fail "statistics touched"
+
+# ---- one indicator changed in a file: only its maps are replaced (patch),
+#      in place; the result equals a whole reload of the same files
+content() { # what a user sees, by codes (slice numbers differ after a patch)
+    dm_psql "select md5(string_agg(concat_ws(',', indicator, scenario, model, year, cell_id, value), ';'
+                    order by indicator, scenario, model, year, cell_id)) from datamart.annual_value"
+    dm_psql "select md5(string_agg(concat_ws(',', indicator, scenario, horizon, model, statistic, quantity,
+                    cell_id, value, nmodels), ';' order by indicator, scenario, horizon, model, statistic,
+                    quantity, cell_id)) from datamart.cell_stat"
+    dm_psql "select string_agg(concat_ws(',', part, nrows, nslices), ';' order by part) from datamart.stat_part"
+    dm_psql "select string_agg(concat_ws(',', part, nrows, nslices), ';' order by part) from datamart.annual_part"
+}
+others_before=$(dm_psql "select md5(string_agg(concat_ws(',', indicator, year, cell_id, value), ';'
+                         order by indicator, year, cell_id)) from datamart.annual_value
+                         where model = '$M2' and indicator <> 'r20mm'")
+dm_fixture annual "$F/annual/${M2}_rcp45.nc" --experiment rcp4.5 --model $M2 --years 2030-2034 --indicators $IND \
+    --variant 1 --constant r20mm=3.5
+dm_fixture stats "$F/stats/rcp85.nc" --experiment rcp85 --models $M1,$M2 --horizons REF,H2,RWL20,RWL27,RWL40 \
+    --indicators $IND --constant r20mm=8.5
+"$CLIMRISK" load --annual "$F/annual" --stats "$F/stats" >"$TMPDIR/load5.out" || fail "load of a one-indicator change"
+cat "$TMPDIR/load5.out"
+grep -q "rcp45 .*$M2 .*patched (1 of 4 indicators)" "$TMPDIR/load5.out" || fail "annual file not patched"
+grep -q "stats .*rcp85 .*patched (1 of 4 indicators)" "$TMPDIR/load5.out" || fail "statistics file not patched"
+[ "$(grep -c unchanged "$TMPDIR/load5.out")" = 2 ] || fail "unchanged files were not skipped"
+[ "$(dm_psql "select count(*), min(value), max(value) from datamart.annual_value where model = '$M2' and indicator = 'r20mm'")" = \
+  "$((8981 * 5))|3.5|3.5" ] || fail "patched annual maps: $(dm_psql "select count(*), min(value), max(value) from datamart.annual_value where model = '$M2' and indicator = 'r20mm'")"
+[ "$(dm_psql "select md5(string_agg(concat_ws(',', indicator, year, cell_id, value), ';'
+               order by indicator, year, cell_id)) from datamart.annual_value
+               where model = '$M2' and indicator <> 'r20mm'")" = "$others_before" ] || fail "a patch changed other indicators"
+[ "$(dm_psql "select count(*) from datamart.cell_stat where scenario = 'rcp85' and indicator = 'r20mm' and value <> 8.5
+               and statistic <> 'agreement'")" = 0 ] || fail "patched statistics maps"
+[ "$(dm_psql "select (u->'patched'->>'indicators_replaced')::int from datamart.load_run r, jsonb_array_elements(r.row_counts->'units') u
+              where r.run_id = (select max(run_id) from datamart.load_run) and u->>'kind' = 'stats'
+              and u->>'scenario' = 'rcp85'")" = 1 ] ||
+    fail "load_run row_counts lacks the patch"
+[ "$("$CLIMRISK" load --check --annual "$F/annual" --stats "$F/stats")" = current ] || fail "load --check after a patch"
+patched=$(content)
+"$CLIMRISK" load --force --annual "$F/annual" --stats "$F/stats" >"$TMPDIR/load6.out" || fail "forced reload after a patch"
+[ "$(content)" = "$patched" ] || fail "a patched datamart differs from a whole reload of the same files"
+# and back (a patch of a partition whole-loaded, then of a patched one)
+dm_fixture annual "$F/annual/${M2}_rcp45.nc" --experiment rcp4.5 --model $M2 --years 2030-2034 --indicators $IND --variant 1
+"$CLIMRISK" load --annual "$F/annual" --no-stats >"$TMPDIR/load7.out" || fail "load back"
+grep -q "patched (1 of 4 indicators)" "$TMPDIR/load7.out" || fail "restored annual file not patched"
+dm_fixture annual "$F/annual/${M2}_rcp45.nc" --experiment rcp4.5 --model $M2 --years 2030-2034 --indicators $IND \
+    --variant 1 --constant r20mm=3.5
+"$CLIMRISK" load --annual "$F/annual" --no-stats >/dev/null || fail "load of a change again"
+dm_fixture annual "$F/annual/${M2}_rcp45.nc" --experiment rcp4.5 --model $M2 --years 2030-2034 --indicators $IND --variant 1
+"$CLIMRISK" load --annual "$F/annual" --no-stats >"$TMPDIR/load8.out" || fail "load back again"
+grep -q "patched (1 of 4 indicators)" "$TMPDIR/load8.out" || fail "twice-patched annual file not patched"
+check_annual 6
 
 # ---- bad inputs: clear errors, exit codes, nothing changed
 echo "not netcdf" >"$TMPDIR/bad.nc"

@@ -120,8 +120,23 @@ grep -q "inputs    inputs A_B rcp85 .* up to date" "$TMPDIR/dry3" || fail "dry-r
 grep -q "inputs .*: done in" "$TMPDIR/l3" && fail "inputs redone"
 r=$(grep -o "tiles: [0-9]* of 5 indicators to render" "$TMPDIR/l3") || { cat "$TMPDIR/l3"; fail "tiles not redone"; }
 case "$r" in "tiles: 1 of 5"* | "tiles: 2 of 5"*) ;; *) fail "tiles should redo only the snow indicators: $r" ;; esac
+grep -q "aggregate rcp85: 2 of 5 indicators to aggregate (the others are up to date)" "$TMPDIR/l3" ||
+    { grep "to aggregate" "$TMPDIR/l3"; fail "aggregate should redo only swe_max and snow_days"; }
 [ "$before_tg" = "$(data_of "$W/annual/A_B_rcp85.nc" tg_mean)" ] || fail "tg_mean changed"
 [ "$(dm_psql "select count(*) from datamart.load_run where status = 'ok'")" -eq 2 ] || fail "second load"
+[ "$(grep -c "2 of 5 indicators changed, replaced in place" "$TMPDIR/l3")" -eq 5 ] ||
+    { grep "load:" "$TMPDIR/l3"; fail "load should patch the snow indicators of the 4 annual files and the statistics"; }
+# the patched datamart holds what a whole reload of the same files gives
+dm_content() {
+    dm_psql "select md5(string_agg(concat_ws(',', indicator, scenario, model, year, cell_id, value), ';'
+                    order by indicator, scenario, model, year, cell_id)) from datamart.annual_value"
+    dm_psql "select md5(string_agg(concat_ws(',', indicator, scenario, horizon, model, statistic, quantity,
+                    cell_id, value, nmodels), ';' order by indicator, scenario, horizon, model, statistic,
+                    quantity, cell_id)) from datamart.cell_stat"
+}
+patched=$(dm_content)
+"$CLIMRISK" -q load -c "$cfg" --force >/dev/null || fail "forced reload"
+[ "$(dm_content)" = "$patched" ] || fail "the patched datamart differs from a whole reload"
 
 C="$TMPDIR/clean"
 write_cfg "$C" 4.5 "inputs, compute, aggregate" "$W/data"
@@ -132,8 +147,11 @@ for f in A_B_historical A_B_rcp85 C_D_historical C_D_rcp85; do
             fail "incremental $f $v differs from a clean run"
     done
 done
-[ "$(data_of "$W/stats/rcp85.nc" swe_max_ens_anom)" = "$(data_of "$C/stats/rcp85.nc" swe_max_ens_anom)" ] ||
-    fail "incremental statistics differ from a clean run"
+# the merged statistics file: the redone indicators and the kept ones
+for v in swe_max_ens_anom snow_days_mean tg_mean_ens_anom su_anom horizon_first_year warming_pivot_year; do
+    [ "$(data_of "$W/stats/rcp85.nc" $v)" = "$(data_of "$C/stats/rcp85.nc" $v)" ] ||
+        fail "incremental statistics ($v) differ from a clean run"
+done
 
 # 4. kill -9 of the whole process group in the middle of compute, then a
 #    rerun: the same files as the clean run. (The runs from here on read the
