@@ -78,11 +78,11 @@ struct aggregate_plan {
     char base[CR_SHA256_HEX];         /* settings + scenarios/ declarations */
     char files_recipe[CR_SHA256_HEX]; /* base + the annual files' byte hashes */
     int files_current;                /* same files as the last run: nothing to do */
-    size_t n;                         /* catalogue indicators */
-    const char *codes[64];
+    size_t n;                         /* indicators the annual files hold */
+    const char *codes[64];            /* their catalogue codes */
     char recipes[64][CR_SHA256_HEX];
     int stale[64], nstale;
-    int vanished; /* a stale indicator no annual file holds any more */
+    int vanished; /* an indicator recorded before that no annual file holds now */
     char out[CR_PATH_MAX];
 };
 

@@ -12,12 +12,12 @@
  * unit whose file has the sha256 recorded by the last load is skipped
  * unless forced, so rerunning a run only rebuilds what changed (and gives
  * the same rows: slice numbers follow file order). A changed file whose
- * maps differ from the loaded ones for some indicators only (an incremental
- * run changed one indicator's parameter) is patched instead: those
- * indicators' maps are deleted and copied again in the live partition,
- * numbered after its last slice, in the same transaction (per-indicator
- * digests in datamart.unit_digest decide). datamart.load_run keeps
- * the lineage, including failed and aborted loads. */
+ * maps differ from the loaded ones for at most half its indicators (an
+ * incremental run changed one indicator's parameter) is patched instead:
+ * those indicators' maps are deleted and copied again in the live
+ * partition, numbered after its last slice, in the same transaction
+ * (per-indicator digests in datamart.unit_digest decide). datamart.load_run
+ * keeps the lineage, including failed and aborted loads. */
 #ifndef CR_LOAD_H
 #define CR_LOAD_H
 

@@ -53,8 +53,7 @@ static int shared_digest(const struct dm_unit *u, char hex[CR_SHA256_HEX], struc
                    (size_t)f->nhorizons);
         hash_names(&h, "horizon_types", f->horizon_types ? f->horizon_types[0] : NULL,
                    sizeof *f->horizon_types, (size_t)f->nhorizons);
-        hash_names(&h, "stats", f->stats ? f->stats[0] : NULL, sizeof *f->stats,
-                   (size_t)f->nstats);
+        hash_names(&h, "stats", f->stats ? f->stats[0] : NULL, sizeof *f->stats, (size_t)f->nstats);
         hash_ints(&h, "first_year", f->first_year, nmh);
         hash_ints(&h, "last_year", f->last_year, nmh);
         hash_ints(&h, "ens_nmodels", f->ens_nmodels, (size_t)f->nhorizons);
@@ -77,18 +76,8 @@ int dm_unit_digest(struct dm_unit *u, struct cr_err *err)
     float *data = NULL;
     size_t cap = 0;
     for (int v = 0; rc == CR_OK && v < f->nvars; v++) {
-        const struct cr_nc_var *var = &f->vars[v];
-        size_t need = cr_nc_var_size(f, var), outer, inner;
-        if (need > cap) {
-            float *bigger = realloc(data, need * sizeof *data);
-            if (!bigger) {
-                rc = cr_err_set(err, CR_EINTERNAL, "out of memory reading %s", var->name);
-                break;
-            }
-            data = bigger;
-            cap = need;
-        }
-        if ((rc = cr_nc_read_var(f, var, data, &outer, &inner, err)))
+        size_t outer, inner;
+        if ((rc = cr_nc_read_var_grow(f, &f->vars[v], &data, &cap, &outer, &inner, err)))
             break;
         rc = cr_sha256_buf(data, outer * inner * CR_SAFRAN_NLAND * sizeof *data, var_hex[v], err);
     }
@@ -157,15 +146,23 @@ int dm_unit_plan_patch(PGconn *conn, struct dm_unit *u, struct cr_err *err)
             same |= 1ULL << k;
     }
     PQclear(res);
-    /* A patch only pays (and is only safe) when the layout is unchanged and
-     * some indicators are the same. */
-    if (!shared_same || recorded_elsewhere || same == 0)
+    /* A patch is only safe when the layout is unchanged, and only pays when
+     * most indicators are the same: a patched row costs about three times a
+     * row of a whole rebuild (delete, WAL, index kept up to date), so past
+     * half the indicators the unit is rebuilt whole. */
+    if (!shared_same || recorded_elsewhere)
         return CR_OK;
+    unsigned long long stale = 0;
+    int nstale = 0;
     for (int k = 0; k < u->nind; k++)
         if (!(same & (1ULL << k))) {
-            u->stale |= 1ULL << k;
-            u->nstale++;
+            stale |= 1ULL << k;
+            nstale++;
         }
+    if (2 * nstale > u->nind)
+        return CR_OK;
+    u->stale = stale;
+    u->nstale = nstale;
     u->patch = 1;
     return CR_OK;
 }

@@ -470,3 +470,18 @@ int cr_nc_read_var(struct cr_nc_file *f, const struct cr_nc_var *v, float *out, 
     free(raw);
     return CR_OK;
 }
+
+int cr_nc_read_var_grow(struct cr_nc_file *f, const struct cr_nc_var *v, float **buf, size_t *cap,
+                        size_t *outer, size_t *inner, struct cr_err *err)
+{
+    size_t need = cr_nc_var_size(f, v);
+    if (need > *cap) {
+        float *bigger = realloc(*buf, need * sizeof **buf);
+        if (!bigger)
+            return cr_err_set(err, CR_EINTERNAL, "out of memory reading %s from %s", v->name,
+                              f->path);
+        *buf = bigger;
+        *cap = need;
+    }
+    return cr_nc_read_var(f, v, *buf, outer, inner, err);
+}

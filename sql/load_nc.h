@@ -70,4 +70,9 @@ int cr_nc_read_var(struct cr_nc_file *f, const struct cr_nc_var *v, float *out, 
 /* Floats cr_nc_read_var needs for v. */
 size_t cr_nc_var_size(const struct cr_nc_file *f, const struct cr_nc_var *v);
 
+/* cr_nc_read_var into *buf (*cap floats), grown when v needs more; the
+ * caller frees *buf. For loops over the variables of a file. */
+int cr_nc_read_var_grow(struct cr_nc_file *f, const struct cr_nc_var *v, float **buf, size_t *cap,
+                        size_t *outer, size_t *inner, struct cr_err *err);
+
 #endif

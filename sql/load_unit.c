@@ -311,18 +311,9 @@ static int copy_facts(PGconn *conn, struct dm_catalog *cat, struct dm_unit *u,
                             var->name);
             break;
         }
-        size_t need = cr_nc_var_size(f, var);
-        if (need > cap) {
-            float *bigger = realloc(data, need * sizeof *data);
-            if (!bigger) {
-                rc = cr_err_set(err, CR_EINTERNAL, "out of memory reading %s", var->name);
-                break;
-            }
-            data = bigger;
-            cap = need;
-        }
         size_t outer, inner;
-        if ((rc = cr_nc_read_var((struct cr_nc_file *)f, var, data, &outer, &inner, err)))
+        if ((rc = cr_nc_read_var_grow((struct cr_nc_file *)f, var, &data, &cap, &outer, &inner,
+                                      err)))
             break;
         for (size_t o = 0; rc == CR_OK && o < outer; o++) {
             for (size_t h = 0; rc == CR_OK && h < inner; h++) {

@@ -235,11 +235,10 @@ check_annual 6
 # ---- one indicator changed in a file: only its maps are replaced (patch),
 #      in place; the result equals a whole reload of the same files
 content() { # what a user sees, by codes (slice numbers differ after a patch)
-    dm_psql "select md5(string_agg(concat_ws(',', indicator, scenario, model, year, cell_id, value), ';'
-                    order by indicator, scenario, model, year, cell_id)) from datamart.annual_value"
-    dm_psql "select md5(string_agg(concat_ws(',', indicator, scenario, horizon, model, statistic, quantity,
-                    cell_id, value, nmodels), ';' order by indicator, scenario, horizon, model, statistic,
-                    quantity, cell_id)) from datamart.cell_stat"
+    dm_psql "select count(*), sum(hashtext(concat_ws(',', indicator, scenario, model, year, cell_id, value))::bigint)
+             from datamart.annual_value"
+    dm_psql "select count(*), sum(hashtext(concat_ws(',', indicator, scenario, horizon, model, statistic, quantity,
+                    cell_id, value, nmodels))::bigint) from datamart.cell_stat"
     dm_psql "select string_agg(concat_ws(',', part, nrows, nslices), ';' order by part) from datamart.stat_part"
     dm_psql "select string_agg(concat_ws(',', part, nrows, nslices), ';' order by part) from datamart.annual_part"
 }
