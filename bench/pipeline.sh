@@ -23,7 +23,7 @@ case "$rest" in *" "*) rest=${rest#* } ;; *) rest= ;; esac
 dsn="${admin%dbname=*}dbname=$db $rest"
 
 write_cfg() { # melt_factor
-    sed -e "s|^workdir = .*|workdir = $W/work|" \
+    sed -e "s|^workdir = .*|workdir = $W/wd|" \
         -e "s|^scenario_years = .*|scenario_years = ${PIPELINE_SCENARIO_YEARS:-2006-2100}|" \
         "$SRC/config/demo.ini" >"$cfg"
     printf '\n[indicators]\nsnow_melt_factor = %s\n\n[datamart]\ndsn = %s\n' "$1" "$dsn" >>"$cfg"
@@ -31,7 +31,7 @@ write_cfg() { # melt_factor
 
 # Seconds per step kind, and what was done, from the run report.
 steps() {
-    python3 - "$W/work/run/report.json" <<'EOF'
+    python3 - "$W/wd/run/report.json" <<'EOF'
 import json, sys
 r = json.load(open(sys.argv[1]))
 kinds = {}
