@@ -1,6 +1,8 @@
 # bench/synth.sh — how fast `climrisk synth` writes DRIAS-format data, against
-# nccopy re-compressing the same files (netCDF's own write + deflate floor),
-# and what that means for the demo's data (config/demo.ini).
+# nccopy re-compressing the same files (netCDF's own write + deflate path,
+# zlib inside HDF5), and what that means for the demo's data
+# (config/demo.ini). synth stores its maps with libdeflate through
+# H5Dwrite_chunk (ingest/h5chunk.h), so it runs below nccopy.
 set -eu
 out="$BENCH_DATA/synth-bench"
 rm -rf "$out"

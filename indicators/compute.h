@@ -41,6 +41,9 @@ struct cr_compute_job {
      * parallel. */
     void (*progress)(void *user, size_t days);
     void *progress_user;
+    /* Threads inflating each block read (ingest/h5chunk.h); 0 means 1.
+     * cr_compute_parallel sets it for jobs that leave it 0. */
+    int decode_threads;
 };
 
 struct cr_compute_report {
@@ -55,6 +58,10 @@ struct cr_compute_report {
 
 /* Compute one simulation. */
 int cr_compute(const struct cr_compute_job *job, struct cr_compute_report *rep, struct cr_err *err);
+
+/* Decode threads for one of `concurrent` simulations computed at once:
+ * one more than the cores per simulation, between 1 and 4. */
+int cr_compute_decode_threads(int concurrent);
 
 /* Compute n simulations on `threads` threads (>= 1); status[i] and errs[i]
  * per job, reps[i] on success. Returns the number of jobs that failed.

@@ -27,9 +27,16 @@ struct cr_time_run {
     size_t len;
 };
 
+struct cr_h5chunk;
+
 struct cr_cffile {
     char path[CR_PATH_MAX];
     int ncid; /* -1 while closed */
+    /* Direct chunk reads (h5chunk.h) when the layout allows, tried on the
+     * first read after each (re)open. */
+    struct cr_h5chunk *direct;
+    int direct_tried;
+    int decode_threads; /* threads inflating one read (>= 1) */
     int varid;
     char var_name[NC_MAX_NAME + 1];
     enum cr_var var;

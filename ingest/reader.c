@@ -365,6 +365,12 @@ int cr_series_read(struct cr_series *s, struct cr_date start, size_t ndays, floa
     return CR_OK;
 }
 
+void cr_series_set_decode_threads(struct cr_series *s, int threads)
+{
+    for (size_t k = 0; k < s->nfiles; k++)
+        s->files[k].decode_threads = threads < 1 ? 1 : threads;
+}
+
 void cr_series_close(struct cr_series *s)
 {
     if (!s)

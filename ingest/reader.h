@@ -100,6 +100,12 @@ int cr_series_read(struct cr_series *s, struct cr_date start, size_t ndays, floa
 
 void cr_series_close(struct cr_series *s);
 
+/* Threads that inflate the chunks of one cr_series_read (default 1), for
+ * DRIAS-layout NetCDF-4 files (ingest/h5chunk.h): a caller reading one
+ * simulation on an otherwise idle machine gives it the spare cores.
+ * Call it before the first read. */
+void cr_series_set_decode_threads(struct cr_series *s, int threads);
+
 /* ---- added with the implementation ------------------------------------ */
 
 /* The files of the series, in date order (k < info.nfiles). */

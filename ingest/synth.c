@@ -36,6 +36,7 @@
 #include "../core/log.h"
 #include "../core/stop.h"
 #include "grid.h"
+#include "h5chunk.h"
 
 #define FILL_VALUE 1.0e20f
 #define BLOCK_DAYS 30
@@ -468,9 +469,12 @@ struct run_ctx {
     const char *crs_wkt;
 };
 
+/* A file is defined and its coordinates written through netCDF, then
+ * closed and its maps stored by an h5chunk writer (ingest/h5chunk.h). */
 struct out_file {
     int active;
-    int ncid, varid;
+    int ncid, varid; /* ncid -1 once netCDF has closed it */
+    struct cr_h5chunk_writer *maps;
     char final_path[CR_PATH_MAX];
     char tmp_path[CR_PATH_MAX];
 };
@@ -613,7 +617,11 @@ static void close_and_discard(struct out_file *f)
 {
     if (!f->active)
         return;
-    nc_close(f->ncid);
+    if (f->ncid >= 0)
+        nc_close(f->ncid);
+    struct cr_err ignored;
+    cr_h5chunk_writer_close(f->maps, &ignored);
+    f->maps = NULL;
     unlink(f->tmp_path);
     f->active = 0;
 }
@@ -723,14 +731,43 @@ static int write_segment(const struct run_ctx *rc, struct weather *w, struct cr_
         if ((rc_status = cr_part_path(f->final_path, f->tmp_path, sizeof f->tmp_path, err)))
             goto fail;
         f->active = 1;
-        if ((rc_status = define_file(rc, v, f->tmp_path, first, last, &f->ncid, &f->varid, err))) {
+        f->ncid = -1;
+        if ((rc_status = define_file(rc, v, f->tmp_path, first, last, &f->ncid, &f->varid, err)))
             goto fail;
-        }
     }
 
     int64_t n0 = cr_cal_day_number(cal, first), n1 = cr_cal_day_number(cal, last);
+    size_t ndays = (size_t)(n1 - n0 + 1);
     struct cr_time_units tu = {86400, {1950, 1, 1}, 0};
-    double times[BLOCK_DAYS];
+    double *times = malloc(sizeof *times * ndays);
+    if (!times) {
+        rc_status = cr_err_set(err, CR_EINTERNAL, "out of memory");
+        goto fail;
+    }
+    for (size_t k = 0; k < ndays; k++)
+        times[k] = cr_date_to_time(cal, &tu, cr_cal_from_day_number(cal, n0 + (int64_t)k), 43200.0);
+    for (int v = 0; v < NVARS && rc_status == CR_OK; v++) {
+        struct out_file *f = &files[v];
+        if (!f->active)
+            continue;
+        size_t start[1] = {0}, cnt[1] = {ndays};
+        int tvar, st = nc_inq_varid(f->ncid, "time", &tvar);
+        if (st == NC_NOERR)
+            st = nc_put_vara_double(f->ncid, tvar, start, cnt, times);
+        int closed = nc_close(f->ncid);
+        f->ncid = -1;
+        if (st == NC_NOERR)
+            st = closed;
+        if (st != NC_NOERR)
+            rc_status = cr_err_set(err, CR_EINTERNAL, "writing '%s': %s (disk full?)",
+                                   f->tmp_path, nc_strerror(st));
+        else
+            rc_status = cr_h5chunk_writer_open(&f->maps, f->tmp_path, var_meta[v].name, ndays, err);
+    }
+    free(times);
+    if (rc_status)
+        goto fail;
+
     for (int64_t n = n0; n <= n1;) {
         if (cr_stop_requested()) {
             rc_status = cr_err_set(err, CR_EINTERRUPT, "interrupted while generating %s %s",
@@ -742,24 +779,16 @@ static int write_segment(const struct run_ctx *rc, struct weather *w, struct cr_
             struct cr_date d = cr_cal_from_day_number(cal, n);
             generate_day(w, rc, d, cr_cal_doy(cal, d), cr_cal_days_in_year(cal, d.year), buf,
                          count);
-            times[count] = cr_date_to_time(cal, &tu, d, 43200.0);
         }
         size_t t0 = (size_t)(n - (int64_t)count - n0);
         for (int v = 0; v < NVARS; v++) {
             struct out_file *f = &files[v];
             if (!f->active)
                 continue;
-            size_t start[3] = {t0, 0, 0}, cnt[3] = {count, CR_SAFRAN_NY, CR_SAFRAN_NX};
-            int tvar, st = nc_inq_varid(f->ncid, "time", &tvar);
-            if (st == NC_NOERR)
-                st = nc_put_vara_double(f->ncid, tvar, start, cnt, times);
-            if (st == NC_NOERR)
-                st = nc_put_vara_float(f->ncid, f->varid, start, cnt, buf[v]);
-            if (st != NC_NOERR) {
-                rc_status = cr_err_set(err, CR_EINTERNAL, "writing '%s': %s (disk full?)",
-                                       f->tmp_path, nc_strerror(st));
-                goto fail;
-            }
+            for (size_t k = 0; k < count; k++)
+                if ((rc_status = cr_h5chunk_write(f->maps, t0 + k,
+                                                  buf[v] + k * CR_SAFRAN_NCELL, err)))
+                    goto fail;
             *values += (long long)count * CR_SAFRAN_NLAND;
         }
     }
@@ -767,12 +796,11 @@ static int write_segment(const struct run_ctx *rc, struct weather *w, struct cr_
         struct out_file *f = &files[v];
         if (!f->active)
             continue;
-        int st = nc_close(f->ncid);
+        rc_status = cr_h5chunk_writer_close(f->maps, err);
+        f->maps = NULL;
         f->active = 0;
-        if (st != NC_NOERR) {
+        if (rc_status) {
             unlink(f->tmp_path);
-            rc_status = cr_err_set(err, CR_EINTERNAL, "closing '%s': %s (disk full?)", f->tmp_path,
-                                   nc_strerror(st));
             goto fail;
         }
         if ((rc_status = cr_publish(f->tmp_path, f->final_path, err)))

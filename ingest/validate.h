@@ -59,8 +59,9 @@ struct cr_validation {
  * tasmax < tasmin pair), so indicators ignore them. */
 void cr_validation_init(struct cr_validation *v, double max_invalid_fraction, int mask);
 
-/* Check one block read from s with cr_series_read (ndays from start). */
-void cr_validate_block(struct cr_validation *v, const struct cr_series *s, struct cr_date start,
+/* Check one block read from s with cr_series_read (ndays from start).
+ * Returns the number of values with data (not NaN) it checked. */
+uint64_t cr_validate_block(struct cr_validation *v, const struct cr_series *s, struct cr_date start,
                        float *block, size_t ndays);
 
 /* Check tasmax >= tasmin on every cell-day where both have data; the two

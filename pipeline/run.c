@@ -415,6 +415,7 @@ int cr_run(const struct cr_config *cfg, const struct cr_run_opts *opts, struct c
     }
     r.ctx.cfg = cfg;
     r.ctx.plan = &r.plan;
+    r.ctx.jobs = opts->jobs > 0 ? opts->jobs : 1;
     cr_strlcpy(r.ctx.workdir, cfg->workdir, sizeof r.ctx.workdir);
     cr_path_join(r.ctx.data_dir, sizeof r.ctx.data_dir, cfg->workdir, "data");
     if ((rc = cr_mkdir_p(r.ctx.data_dir, err)))

@@ -250,6 +250,7 @@ static int compute_run(struct cr_step_ctx *ctx, const struct cr_task *t, struct 
     job.skip_unavailable = cp.all;
     job.max_invalid_fraction = ctx->cfg->max_invalid_fraction;
     job.max_invalid_set = 1;
+    job.decode_threads = cr_compute_decode_threads(ctx->jobs);
     struct cr_compute_report crep;
     cr_info("%s: %d of %d indicators to compute%s", t->name, partial ? nstale : nreq, nreq,
             partial ? " (the others are up to date)" : "");

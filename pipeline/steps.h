@@ -21,6 +21,7 @@ struct cr_step_ctx {
     struct cr_state *state;
     char workdir[CR_PATH_MAX];
     char data_dir[CR_PATH_MAX]; /* inputs of the simulations */
+    int jobs;                   /* tasks that may run at once (>= 1) */
 };
 
 /* A step's account of one task, for the run report. */
