@@ -39,7 +39,8 @@ dm_fixture stats "$F/stats/rcp45.nc" --experiment rcp45 --models CNRM-CERFACS-CN
     --horizons REF,H1,H2,H3 --indicators tg_mean,spring_frost,r20mm
 "$CLIMRISK" -q load --stats "$F/stats" --no-annual >/dev/null
 
-serve_start --dsn "$DM_DSN" --tiles "$T" --max-connections 512 --threads 2
+# no per-request debug log lines: nginx runs with access_log off too
+SERVE_LOG_LEVEL="" serve_start --dsn "$DM_DSN" --tiles "$T" --max-connections 512 --threads 2
 trap cleanup_all EXIT
 U=$SERVE_URL
 Q='indicator=tg_mean&scenario=rcp45&horizon=H2&quantity=mean&statistic=median'

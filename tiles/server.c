@@ -273,6 +273,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             atomic_store(&sk->deadline, 0.0); /* lock-free: requests are the hot path */
         rq->gzip_ok = cr_http_accepts_gzip(
             MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING));
+        /* Answer a plain GET/HEAD from the next call: libmicrohttpd 0.9.75
+         * (Debian 12) closes the connection after a response queued in the
+         * first call, which cost every request a new TCP connection
+         * (bench/serve.sh). Requests with a body or another method are
+         * answered (refused) at once, connection closed, before any body
+         * is read. */
+        const char *clen = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+        int body = (clen && strcmp(clen, "0") != 0) ||
+                   MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Transfer-Encoding");
+        if (!body && (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0))
+            return MHD_YES;
     }
     if (rq->job) { /* resumed: the datamart answered */
         struct cr_job *j = rq->job;

@@ -85,6 +85,13 @@ done
 curl -s -D "$TMPDIR/h" -H 'Accept-Encoding: gzip' -o "$TMPDIR/t.gz" "$U/tiles/world/8/200/100.mvt"
 grep -qi '^Content-Encoding: gzip' "$TMPDIR/h" && [ "$(gunzip -c "$TMPDIR/t.gz")" = "tile 8/200/100" ] || fail "gzip tile"
 echo "$n tiles read through root and leaf directories"
+
+# Keep-alive: three requests in one curl call share one TCP connection (the
+# server once closed every connection after its response, which made each
+# tile cost a TCP handshake).
+connects=$(curl -s -o /dev/null -o /dev/null -o /dev/null -w '%{num_connects} ' \
+    "$U/tiles/world/0/0/0.mvt" "$U/tiles/world.json" "$U/")
+[ "$connects" = "1 0 0 " ] || fail "connections not kept alive: new connections per request: $connects"
 node "$SRC/web/test/pmtiles-fixture.mjs" check "$T/world.pmtiles" --base "$U" --id world >"$TMPDIR/check.out" 2>&1 ||
     { cat "$TMPDIR/check.out"; fail "server tiles differ from the pmtiles npm reader"; }
 tail -n 1 "$TMPDIR/check.out"

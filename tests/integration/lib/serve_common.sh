@@ -1,7 +1,9 @@
 # serve_common.sh — start and stop a real `climrisk serve` on a free
 # loopback port for the server tests (sourced).
 #
-#   serve_start ARGS...   -> SERVE_URL, SERVE_PID, SERVE_LOG (stderr of the server)
+#   serve_start ARGS...   -> SERVE_URL, SERVE_PID, SERVE_LOG (stderr of the server);
+#                            SERVE_LOG_LEVEL (default -v: a debug line per
+#                            request, which tests read) is the global option
 #   serve_stop            -> SIGTERM, waits, checks the exit code and summary line
 #   http_code URL [CURL-ARGS...] -> prints the status code (body to $TMPDIR/body)
 #   need_web              -> builds web/ (npm ci + esbuild) when needed
@@ -11,7 +13,8 @@ fail() { echo "FAIL: $*"; [ -n "${SERVE_LOG:-}" ] && tail -n 20 "$SERVE_LOG"; ex
 serve_start() {
     local pf="$TMPDIR/port.$$.$RANDOM"
     SERVE_LOG="$TMPDIR/serve.$RANDOM.log"
-    "$CLIMRISK" -v serve --port 0 --port-file "$pf" "$@" >"$TMPDIR/serve.out" 2>"$SERVE_LOG" &
+    # shellcheck disable=SC2086
+    "$CLIMRISK" ${SERVE_LOG_LEVEL--v} serve --port 0 --port-file "$pf" "$@" >"$TMPDIR/serve.out" 2>"$SERVE_LOG" &
     SERVE_PID=$!
     for _ in $(seq 600); do
         [ -s "$pf" ] && break
