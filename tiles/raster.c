@@ -135,7 +135,7 @@ static int warp_base(struct cr_rast_grid *g, const struct cr_lattice *lat, int z
     int rc = CR_OK;
     char *src_wkt = wkt_of(CR_SAFRAN_EPSG), *dst_wkt = wkt_of(3857);
     GDALDriverH mem = GDALGetDriverByName("MEM");
-    GDALDatasetH src = NULL;
+    GDALDatasetH src = NULL, dst = NULL;
     void *gen = NULL, *approx = NULL;
     int16_t *band = NULL, *tile = malloc(NPIX * sizeof *tile), *cells = NULL;
     unsigned char *land = calloc((size_t)zi->nx * zi->ny, 1);
@@ -208,6 +208,18 @@ static int warp_base(struct cr_rast_grid *g, const struct cr_lattice *lat, int z
                         CPLGetLastErrorMsg());
         goto done;
     }
+    /* One destination raster as wide as the widest run of tiles, reused
+     * by every warp (each writes and reads back its own left part):
+     * creating one per run cost more in page faults than the warp. */
+    dst = GDALCreate(mem, "tiles", (int)zi->nx * CR_RASTER_TILE, CR_RASTER_TILE, 1, GDT_Int16,
+                     NULL);
+    if (!dst) {
+        rc = cr_err_set(err, CR_EEXTERNAL, "GDAL: cannot create a %dx%d raster",
+                        (int)zi->nx * CR_RASTER_TILE, CR_RASTER_TILE);
+        goto done;
+    }
+    GDALSetProjection(dst, dst_wkt);
+    GDALRasterBandH db = GDALGetRasterBand(dst, 1);
     for (uint32_t y = zi->y0; y < zi->y0 + zi->ny && !rc; y++) {
         if (cr_stop_requested()) {
             rc = cr_err_set(err, CR_EINTERRUPT, "interrupted");
@@ -227,17 +239,8 @@ static int warp_base(struct cr_rast_grid *g, const struct cr_lattice *lat, int z
             double minx, miny, maxx, maxy;
             cr_tile_bounds(z, zi->x0 + a, y, &minx, &miny, &maxx, &maxy);
             double res = (maxx - minx) / CR_RASTER_TILE;
-            GDALDatasetH dst = GDALCreate(mem, "tiles", w, CR_RASTER_TILE, 1, GDT_Int16, NULL);
-            if (!dst) {
-                rc = cr_err_set(err, CR_EEXTERNAL, "GDAL: cannot create a %dx%d raster", w,
-                                CR_RASTER_TILE);
-                break;
-            }
             double dgt[6] = {minx, res, 0, maxy, 0, -res};
             GDALSetGeoTransform(dst, dgt);
-            GDALSetProjection(dst, dst_wkt);
-            GDALRasterBandH db = GDALGetRasterBand(dst, 1);
-            GDALFillRaster(db, -1, 0);
             GDALSetGenImgProjTransformerDstGeoTransform(gen, dgt);
             GDALWarpOptions *wo = GDALCreateWarpOptions();
             wo->hSrcDS = src;
@@ -250,6 +253,7 @@ static int warp_base(struct cr_rast_grid *g, const struct cr_lattice *lat, int z
             wo->eWorkingDataType = GDT_Int16;
             wo->pfnTransformer = GDALApproxTransform;
             wo->pTransformerArg = approx;
+            wo->papszWarpOptions = CSLSetNameValue(NULL, "INIT_DEST", "-1");
             GDALWarpOperationH op = GDALCreateWarpOperation(wo);
             e = op ? GDALChunkAndWarpImage(op, 0, 0, w, CR_RASTER_TILE) : CE_Failure;
             if (op)
@@ -258,7 +262,6 @@ static int warp_base(struct cr_rast_grid *g, const struct cr_lattice *lat, int z
             if (e == CE_None)
                 e = GDALRasterIO(db, GF_Read, 0, 0, w, CR_RASTER_TILE, band, w, CR_RASTER_TILE,
                                  GDT_Int16, 0, 0);
-            GDALClose(dst);
             if (e != CE_None) {
                 rc = cr_err_set(err, CR_EEXTERNAL, "GDAL: warping zoom %d row %u failed: %s", z, y,
                                 CPLGetLastErrorMsg());
@@ -279,6 +282,8 @@ static int warp_base(struct cr_rast_grid *g, const struct cr_lattice *lat, int z
         }
     }
 done:
+    if (dst)
+        GDALClose(dst);
     if (approx)
         GDALDestroyApproxTransformer(approx);
     if (gen)
