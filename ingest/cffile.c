@@ -676,8 +676,8 @@ int cr_cffile_read(struct cr_cffile *f, size_t t0, size_t nt, float *out, struct
     if (f->time_major && !is_double && f->time_axis == 0) {
         if (!f->direct_tried) {
             const char *why = NULL;
-            f->direct = cr_h5chunk_open(f->path, f->var_name, f->ndims, f->dimlen,
-                                        f->decode_threads, &why);
+            f->direct =
+                cr_h5chunk_open(f->path, f->var_name, f->ndims, f->dimlen, f->decode_threads, &why);
             f->direct_tried = 1;
             if (!f->direct)
                 cr_log(CR_LOG_DEBUG, "%s: %s read through netCDF (%s)", f->path, f->var_name, why);

@@ -44,7 +44,7 @@ struct cr_h5chunk {
     size_t cells;         /* values per time step (product of the other dims) */
     int rank;
     float fill;
-    int threads;                        /* decoders: chunks inflated at once */
+    int threads; /* decoders: chunks inflated at once */
     struct decoder dec[CR_H5CHUNK_MAX_THREADS];
     unsigned char *raw; /* the chunks of one read, as stored, end to end */
     size_t raw_cap;
@@ -64,8 +64,8 @@ static const char *check_pipeline(struct cr_h5chunk *c, hid_t dcpl)
         size_t ncd = 8;
         char name[64];
         unsigned config;
-        H5Z_filter_t id = H5Pget_filter2(dcpl, (unsigned)k, &flags, &ncd, cd, sizeof name, name,
-                                         &config);
+        H5Z_filter_t id =
+            H5Pget_filter2(dcpl, (unsigned)k, &flags, &ncd, cd, sizeof name, name, &config);
         if (id == H5Z_FILTER_SHUFFLE && k == 0 && !c->shuffle && !c->deflate)
             c->shuffle = 1;
         else if (id == H5Z_FILTER_DEFLATE && !c->deflate)
@@ -127,8 +127,9 @@ struct cr_h5chunk *cr_h5chunk_open(const char *path, const char *var_name, int n
     }
     c->file = c->dset = H5I_INVALID_HID;
     c->cached = SIZE_MAX;
-    c->threads = threads < 1 ? 1 : threads > CR_H5CHUNK_MAX_THREADS ? CR_H5CHUNK_MAX_THREADS
-                                                                     : threads;
+    c->threads = threads < 1                        ? 1
+                 : threads > CR_H5CHUNK_MAX_THREADS ? CR_H5CHUNK_MAX_THREADS
+                                                    : threads;
     hid_t dcpl = H5I_INVALID_HID;
     H5E_BEGIN_TRY
     {
@@ -192,8 +193,8 @@ static void unshuffle4(const unsigned char *restrict in, unsigned char *restrict
     }
 #endif
     for (; i < n; i++) {
-        uint32_t v = (uint32_t)b0[i] | (uint32_t)b1[i] << 8 | (uint32_t)b2[i] << 16 |
-                     (uint32_t)b3[i] << 24;
+        uint32_t v =
+            (uint32_t)b0[i] | (uint32_t)b1[i] << 8 | (uint32_t)b2[i] << 16 | (uint32_t)b3[i] << 24;
         memcpy(out + 4 * i, &v, 4);
     }
 }
@@ -206,7 +207,10 @@ static int fetch_chunk(struct cr_h5chunk *c, size_t k, size_t slot, size_t *used
     hsize_t offset[3] = {(hsize_t)(k * c->ct), 0, 0};
     hsize_t size = 0;
     herr_t h;
-    H5E_BEGIN_TRY { h = H5Dget_chunk_storage_size(c->dset, offset, &size); }
+    H5E_BEGIN_TRY
+    {
+        h = H5Dget_chunk_storage_size(c->dset, offset, &size);
+    }
     H5E_END_TRY;
     *st = (struct stored){*used, (size_t)size, 0, h < 0 || size == 0};
     if (st->unwritten)
@@ -219,7 +223,10 @@ static int fetch_chunk(struct cr_h5chunk *c, size_t k, size_t slot, size_t *used
         c->raw = r;
         c->raw_cap = cap;
     }
-    H5E_BEGIN_TRY { h = H5Dread_chunk(c->dset, H5P_DEFAULT, offset, &st->mask, c->raw + *used); }
+    H5E_BEGIN_TRY
+    {
+        h = H5Dread_chunk(c->dset, H5P_DEFAULT, offset, &st->mask, c->raw + *used);
+    }
     H5E_END_TRY;
     if (h < 0)
         return -1;
@@ -296,8 +303,12 @@ static int read_steps(struct cr_h5chunk *c, size_t t0, size_t nt, float *out)
     pthread_t th[CR_H5CHUNK_MAX_THREADS];
     int started[CR_H5CHUNK_MAX_THREADS] = {0};
     for (int k = 0; k < nthreads; k++)
-        jobs[k] = (struct decode_job){c, &c->dec[k], nt * (size_t)k / (size_t)nthreads,
-                                      nt * (size_t)(k + 1) / (size_t)nthreads, out, 0};
+        jobs[k] = (struct decode_job){c,
+                                      &c->dec[k],
+                                      nt * (size_t)k / (size_t)nthreads,
+                                      nt * (size_t)(k + 1) / (size_t)nthreads,
+                                      out,
+                                      0};
     /* Helpers take the later ranges; if one cannot start, this thread
      * decodes its range itself. */
     for (int k = 1; k < nthreads; k++)
@@ -529,11 +540,15 @@ int cr_h5chunk_write(struct cr_h5chunk_writer *w, size_t t, const float *map, st
     }
     hsize_t offset[3] = {(hsize_t)t, 0, 0};
     herr_t st;
-    H5E_BEGIN_TRY { st = H5Dwrite_chunk(w->dset, H5P_DEFAULT, 0, offset, bytes, data); }
+    H5E_BEGIN_TRY
+    {
+        st = H5Dwrite_chunk(w->dset, H5P_DEFAULT, 0, offset, bytes, data);
+    }
     H5E_END_TRY;
     if (st < 0)
-        return cr_err_set(err, CR_EINTERNAL, "writing '%s': HDF5 could not store step %zu (disk "
-                                             "full?)",
+        return cr_err_set(err, CR_EINTERNAL,
+                          "writing '%s': HDF5 could not store step %zu (disk "
+                          "full?)",
                           w->path, t);
     return CR_OK;
 }
@@ -555,8 +570,8 @@ int cr_h5chunk_writer_close(struct cr_h5chunk_writer *w, struct cr_err *err)
         libdeflate_free_compressor(w->deflater);
     free(w->shuffled);
     free(w->packed);
-    int rc = bad ? cr_err_set(err, CR_EINTERNAL, "closing '%s' failed (disk full?)", w->path)
-                 : CR_OK;
+    int rc =
+        bad ? cr_err_set(err, CR_EINTERNAL, "closing '%s' failed (disk full?)", w->path) : CR_OK;
     free(w);
     return rc;
 }

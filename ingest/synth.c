@@ -759,8 +759,8 @@ static int write_segment(const struct run_ctx *rc, struct weather *w, struct cr_
         if (st == NC_NOERR)
             st = closed;
         if (st != NC_NOERR)
-            rc_status = cr_err_set(err, CR_EINTERNAL, "writing '%s': %s (disk full?)",
-                                   f->tmp_path, nc_strerror(st));
+            rc_status = cr_err_set(err, CR_EINTERNAL, "writing '%s': %s (disk full?)", f->tmp_path,
+                                   nc_strerror(st));
         else
             rc_status = cr_h5chunk_writer_open(&f->maps, f->tmp_path, var_meta[v].name, ndays, err);
     }
@@ -786,8 +786,8 @@ static int write_segment(const struct run_ctx *rc, struct weather *w, struct cr_
             if (!f->active)
                 continue;
             for (size_t k = 0; k < count; k++)
-                if ((rc_status = cr_h5chunk_write(f->maps, t0 + k,
-                                                  buf[v] + k * CR_SAFRAN_NCELL, err)))
+                if ((rc_status =
+                         cr_h5chunk_write(f->maps, t0 + k, buf[v] + k * CR_SAFRAN_NCELL, err)))
                     goto fail;
             *values += (long long)count * CR_SAFRAN_NLAND;
         }

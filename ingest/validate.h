@@ -62,7 +62,7 @@ void cr_validation_init(struct cr_validation *v, double max_invalid_fraction, in
 /* Check one block read from s with cr_series_read (ndays from start).
  * Returns the number of values with data (not NaN) it checked. */
 uint64_t cr_validate_block(struct cr_validation *v, const struct cr_series *s, struct cr_date start,
-                       float *block, size_t ndays);
+                           float *block, size_t ndays);
 
 /* Check tasmax >= tasmin on every cell-day where both have data; the two
  * blocks cover the same days on the same grid. */

@@ -211,8 +211,8 @@ static int warp_base(struct cr_rast_grid *g, const struct cr_lattice *lat, int z
     /* One destination raster as wide as the widest run of tiles, reused
      * by every warp (each writes and reads back its own left part):
      * creating one per run cost more in page faults than the warp. */
-    dst = GDALCreate(mem, "tiles", (int)zi->nx * CR_RASTER_TILE, CR_RASTER_TILE, 1, GDT_Int16,
-                     NULL);
+    dst =
+        GDALCreate(mem, "tiles", (int)zi->nx * CR_RASTER_TILE, CR_RASTER_TILE, 1, GDT_Int16, NULL);
     if (!dst) {
         rc = cr_err_set(err, CR_EEXTERNAL, "GDAL: cannot create a %dx%d raster",
                         (int)zi->nx * CR_RASTER_TILE, CR_RASTER_TILE);

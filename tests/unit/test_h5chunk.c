@@ -28,20 +28,21 @@
 
 struct layout {
     const char *name;
-    int format;      /* NC_NETCDF4, NC_CLASSIC_MODEL, ... */
-    nc_type type;    /* NC_FLOAT or NC_DOUBLE */
-    int stations;    /* (time, location) of NY * NX locations */
-    size_t ct;       /* time steps per chunk; 0 = contiguous */
-    size_t cy;       /* chunk rows (NY = whole map) */
+    int format;   /* NC_NETCDF4, NC_CLASSIC_MODEL, ... */
+    nc_type type; /* NC_FLOAT or NC_DOUBLE */
+    int stations; /* (time, location) of NY * NX locations */
+    size_t ct;    /* time steps per chunk; 0 = contiguous */
+    size_t cy;    /* chunk rows (NY = whole map) */
     int shuffle, deflate;
-    int skip_step;   /* this step is never written (-1 none) */
+    int skip_step; /* this step is never written (-1 none) */
 };
 
 /* Values with varied exponents and signs, so every shuffled byte plane
  * carries information. */
 static float value_at(size_t t, size_t c)
 {
-    return (float)((double)(c % 2 ? -1 : 1) * (273.15 + 0.37 * (double)t) * (1.0 + 0.013 * (double)c));
+    return (float)((double)(c % 2 ? -1 : 1) * (273.15 + 0.37 * (double)t) *
+                   (1.0 + 0.013 * (double)c));
 }
 
 static void check_nc(int st, const char *what)
@@ -72,8 +73,8 @@ static void write_file(const char *path, const struct layout *l)
     check_nc(nc_put_att_text(ncid, var, "units", 1, "K"), "units");
     float fill = 1e20f;
     double dfill = 1e20;
-    check_nc(nc_put_att(ncid, var, "_FillValue", l->type, 1, l->type == NC_FLOAT ? (void *)&fill
-                                                                                  : (void *)&dfill),
+    check_nc(nc_put_att(ncid, var, "_FillValue", l->type, 1,
+                        l->type == NC_FLOAT ? (void *)&fill : (void *)&dfill),
              "fill");
     if (l->format & NC_NETCDF4) {
         if (l->ct) {
@@ -103,7 +104,7 @@ static void write_file(const char *path, const struct layout *l)
     check_nc(nc_close(ncid), "close");
 }
 
-static const size_t dimlen_grid[3] = {NT, NY, NX}, dimlen_stations[2] = {NT, NY * NX};
+static const size_t dimlen_grid[3] = {NT, NY, NX}, dimlen_stations[2] = {NT, NY *NX};
 
 static struct cr_h5chunk *open_direct(const char *path, const struct layout *l, int threads,
                                       const char **why)
@@ -133,8 +134,8 @@ static void expect_same_as_netcdf(const struct layout *l, int threads)
             memset(got, 0xab, sizeof(float) * nt * NY * NX);
             assert_int_equal(cr_h5chunk_read(c, t0, nt, got), 0);
             if (memcmp(want, got, sizeof(float) * nt * NY * NX) != 0)
-                fail_msg("%s, %d threads: steps %zu+%zu differ from netCDF", l->name, threads,
-                         t0, nt);
+                fail_msg("%s, %d threads: steps %zu+%zu differ from netCDF", l->name, threads, t0,
+                         nt);
         }
     }
     /* the unwritten step reads as the fill value, as netCDF says */
