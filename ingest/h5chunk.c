@@ -39,6 +39,7 @@ struct stored {
 struct cr_h5chunk {
     hid_t file, dset;
     int shuffle, deflate; /* the pipeline, in this order when both */
+    int level;            /* deflate's level, as stored */
     size_t ntime;         /* the dataset's time steps */
     size_t ct;            /* time steps per chunk */
     size_t cells;         /* values per time step (product of the other dims) */
@@ -68,24 +69,53 @@ static const char *check_pipeline(struct cr_h5chunk *c, hid_t dcpl)
             H5Pget_filter2(dcpl, (unsigned)k, &flags, &ncd, cd, sizeof name, name, &config);
         if (id == H5Z_FILTER_SHUFFLE && k == 0 && !c->shuffle && !c->deflate)
             c->shuffle = 1;
-        else if (id == H5Z_FILTER_DEFLATE && !c->deflate)
+        else if (id == H5Z_FILTER_DEFLATE && !c->deflate) {
             c->deflate = 1;
-        else
+            c->level = ncd > 0 ? (int)cd[0] : 1;
+        } else
             return "a filter other than shuffle then deflate";
     }
     return NULL;
+}
+
+/* Stored as little-endian float32, which this machine's floats are. */
+static int is_native_f32le(hid_t dset)
+{
+    hid_t type = H5Dget_type(dset);
+    int yes = type >= 0 && H5Tequal(type, H5T_IEEE_F32LE) > 0 &&
+              H5Tequal(H5T_NATIVE_FLOAT, H5T_IEEE_F32LE) > 0;
+    if (type >= 0)
+        H5Tclose(type);
+    return yes;
+}
+
+/* Open path (read-only or read-write) and its dataset var_name, with the
+ * dataset's creation properties; NULL, or why not (HDF5's own error
+ * messages silenced: not being eligible is not an error). */
+static const char *open_dataset(const char *path, const char *var_name, unsigned flags, hid_t *file,
+                                hid_t *dset, hid_t *dcpl)
+{
+    const char *why = NULL;
+    H5E_BEGIN_TRY
+    {
+        /* Not NetCDF-4 (classic, CDF5) fails here. */
+        *file = H5Fopen(path, flags, H5P_DEFAULT);
+        if (*file < 0)
+            why = "not an HDF5 file";
+        else if ((*dset = H5Dopen2(*file, var_name, H5P_DEFAULT)) < 0)
+            why = "no dataset of that name";
+        else if ((*dcpl = H5Dget_create_plist(*dset)) < 0)
+            why = "no creation property list";
+    }
+    H5E_END_TRY;
+    return why;
 }
 
 static const char *check_layout(struct cr_h5chunk *c, hid_t dcpl, int ndims, const size_t *dimlen)
 {
     if (H5Pget_layout(dcpl) != H5D_CHUNKED)
         return "not chunked";
-    hid_t type = H5Dget_type(c->dset);
-    int f32le = type >= 0 && H5Tequal(type, H5T_IEEE_F32LE) > 0 &&
-                H5Tequal(H5T_NATIVE_FLOAT, H5T_IEEE_F32LE) > 0;
-    if (type >= 0)
-        H5Tclose(type);
-    if (!f32le)
+    if (!is_native_f32le(c->dset))
         return "not little-endian float32";
     hid_t space = H5Dget_space(c->dset);
     hsize_t dims[H5S_MAX_RANK], chunk[H5S_MAX_RANK];
@@ -131,18 +161,7 @@ struct cr_h5chunk *cr_h5chunk_open(const char *path, const char *var_name, int n
                  : threads > CR_H5CHUNK_MAX_THREADS ? CR_H5CHUNK_MAX_THREADS
                                                     : threads;
     hid_t dcpl = H5I_INVALID_HID;
-    H5E_BEGIN_TRY
-    {
-        /* Not NetCDF-4 (classic, CDF5) fails here: the caller uses netCDF. */
-        c->file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-        if (c->file < 0)
-            reason = "not an HDF5 file";
-        else if ((c->dset = H5Dopen2(c->file, var_name, H5P_DEFAULT)) < 0)
-            reason = "no dataset of that name";
-        else if ((dcpl = H5Dget_create_plist(c->dset)) < 0)
-            reason = "no creation property list";
-    }
-    H5E_END_TRY;
+    reason = open_dataset(path, var_name, H5F_ACC_RDONLY, &c->file, &c->dset, &dcpl);
     if (!reason)
         reason = check_layout(c, dcpl, ndims, dimlen);
     if (!reason)
@@ -433,24 +452,10 @@ static const char *writer_check(struct cr_h5chunk_writer *w, hid_t dcpl)
         return why;
     w->shuffle = probe.shuffle;
     w->deflate = probe.deflate;
-    w->level = 1;
-    for (int k = 0; k < H5Pget_nfilters(dcpl); k++) {
-        unsigned flags, cd[8], config;
-        size_t ncd = 8;
-        char name[64];
-        if (H5Pget_filter2(dcpl, (unsigned)k, &flags, &ncd, cd, sizeof name, name, &config) ==
-                H5Z_FILTER_DEFLATE &&
-            ncd > 0)
-            w->level = (int)cd[0];
-    }
+    w->level = probe.level;
     if (H5Pget_layout(dcpl) != H5D_CHUNKED)
         return "not chunked";
-    hid_t type = H5Dget_type(w->dset);
-    int f32le = type >= 0 && H5Tequal(type, H5T_IEEE_F32LE) > 0 &&
-                H5Tequal(H5T_NATIVE_FLOAT, H5T_IEEE_F32LE) > 0;
-    if (type >= 0)
-        H5Tclose(type);
-    if (!f32le)
+    if (!is_native_f32le(w->dset))
         return "not little-endian float32";
     hsize_t dims[H5S_MAX_RANK], maxdims[H5S_MAX_RANK], chunk[H5S_MAX_RANK];
     hid_t space = H5Dget_space(w->dset);
@@ -483,21 +488,16 @@ int cr_h5chunk_writer_open(struct cr_h5chunk_writer **out, const char *path, con
     snprintf(w->path, sizeof w->path, "%s", path);
     w->ntime = ntime;
     w->dset = H5I_INVALID_HID;
+    w->file = H5I_INVALID_HID;
     hid_t dcpl = H5I_INVALID_HID;
-    const char *why = NULL;
-    H5E_BEGIN_TRY
-    {
-        w->file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
-        if (w->file < 0)
-            why = "cannot open it with HDF5";
-        else if ((w->dset = H5Dopen2(w->file, var_name, H5P_DEFAULT)) < 0)
-            why = "no such variable";
-        else if ((dcpl = H5Dget_create_plist(w->dset)) < 0)
-            why = "no creation property list";
-        else
+    const char *why = open_dataset(path, var_name, H5F_ACC_RDWR, &w->file, &w->dset, &dcpl);
+    if (!why) {
+        H5E_BEGIN_TRY
+        {
             why = writer_check(w, dcpl);
+        }
+        H5E_END_TRY;
     }
-    H5E_END_TRY;
     if (dcpl >= 0)
         H5Pclose(dcpl);
     size_t bytes = w->cells * sizeof(float);
