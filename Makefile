@@ -30,7 +30,7 @@ TEST_LIBS  = $(shell pkg-config --libs cmocka)
 
 OPT       ?= -O2
 WARN       = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
-DEFS       = -D_GNU_SOURCE -DCR_VERSION='"$(VERSION)"' -DCR_GIT_REV='"$(GIT_REV)"' \
+DEFS       = -D_GNU_SOURCE -DCR_VERSION='"$(VERSION)"' \
              -DCR_DATADIR='"$(PREFIX)/share/climrisk"'
 ifeq ($(SANITIZE),1)
 SAN        = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -82,6 +82,19 @@ $(BUILD)/obj/%.o: %.c
 $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Wno-missing-field-initializers -c -o $@ $<
+
+# The git revision goes into a generated header rewritten only when it
+# changes, so that the files printing it (--version, datamart lineage,
+# TileJSON) are recompiled after a commit and only then; as a -D flag it
+# stayed stale in objects that an incremental build did not touch.
+GIT_REV_H := $(BUILD)/gen/git_rev.h
+$(GIT_REV_H): FORCE
+	@mkdir -p $(dir $@)
+	@echo '#define CR_GIT_REV "$(GIT_REV)"' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(BUILD)/obj/cli/main.o $(BUILD)/obj/sql/dmlock.o $(BUILD)/obj/tiles/tilejson.o: $(GIT_REV_H)
+.PHONY: FORCE
+FORCE:
 
 # The SAFRAN grid (8981 land points) is compiled into the binary so that no
 # run can pick up a different grid file by accident.

@@ -12,6 +12,7 @@
 #include "../core/log.h"
 #include "../core/stop.h"
 #include "cli.h"
+#include "git_rev.h" /* generated: CR_GIT_REV */
 
 static const struct cli_command commands[] = {
     {"synth", cmd_synth, "generate realistic DRIAS-format NetCDF projections"},

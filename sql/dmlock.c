@@ -14,9 +14,7 @@
 #ifndef CR_VERSION
 #define CR_VERSION "0.0.0"
 #endif
-#ifndef CR_GIT_REV
-#define CR_GIT_REV "unknown"
-#endif
+#include "git_rev.h" /* generated: CR_GIT_REV */
 
 const char *cr_dm_version(void)
 {

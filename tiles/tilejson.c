@@ -7,6 +7,7 @@
 #include "../core/fsutil.h"
 #include "../core/log.h"
 #include "bytes.h"
+#include "git_rev.h" /* generated: CR_GIT_REV */
 #include "tiles.h"
 
 int cr_tilejson_center_zoom(int minzoom, int maxzoom)
