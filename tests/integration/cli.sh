@@ -4,6 +4,10 @@ set -u
 fail() { echo "FAIL: $*"; exit 1; }
 
 "$CLIMRISK" --version | grep -Eq '^climrisk [0-9]+\.[0-9]+\.[0-9]+' || fail "--version"
+# the revision printed is the checkout's, even after incremental builds
+if rev=$(git -C "${SRC:-.}" rev-parse --short HEAD 2>/dev/null); then
+    "$CLIMRISK" --version | grep -q "($rev)" || fail "--version says $("$CLIMRISK" --version), HEAD is $rev"
+fi
 "$CLIMRISK" --help >"$TMPDIR/help" || fail "--help exit code"
 commands=$(awk '/^commands:/{on=1; next} on && /^  [a-z]/{print $1} on && /^$/{if (n++) exit}' "$TMPDIR/help")
 [ -n "$commands" ] || fail "no commands listed in --help"
