@@ -348,6 +348,8 @@ int cr_h5chunk_read(struct cr_h5chunk *c, size_t t0, size_t nt, float *out)
 {
     if (t0 + nt > c->ntime)
         return -1;
+    if (nt == 0)
+        return 0;
     if (c->ct == 1)
         return read_steps(c, t0, nt, out);
     if (!c->stored && !(c->stored = malloc(sizeof *c->stored)))

@@ -144,6 +144,7 @@ static void expect_same_as_netcdf(const struct layout *l, int threads)
         assert_true(got[0] == 1e20f);
     }
     assert_int_equal(cr_h5chunk_read(c, NT - 1, 2, got), -1); /* beyond the end */
+    assert_int_equal(cr_h5chunk_read(c, NT, 0, got), 0);      /* nothing to read */
     nc_close(ncid);
     free(want);
     free(got);
