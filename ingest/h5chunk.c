@@ -43,7 +43,6 @@ struct cr_h5chunk {
     size_t ntime;         /* the dataset's time steps */
     size_t ct;            /* time steps per chunk */
     size_t cells;         /* values per time step (product of the other dims) */
-    int rank;
     float fill;
     int threads; /* decoders: chunks inflated at once */
     struct decoder dec[CR_H5CHUNK_MAX_THREADS];
@@ -129,7 +128,6 @@ static const char *check_layout(struct cr_h5chunk *c, hid_t dcpl, int ndims, con
     for (int k = 0; k < rank; k++)
         if ((size_t)dims[k] != dimlen[k])
             return "not the shape netCDF reports";
-    c->rank = rank;
     c->ntime = (size_t)dims[0];
     c->ct = (size_t)chunk[0];
     c->cells = 1;
@@ -170,8 +168,10 @@ struct cr_h5chunk *cr_h5chunk_open(const char *path, const char *var_name, int n
         H5Pclose(dcpl);
     size_t bytes = c->ct * c->cells * sizeof(float);
     if (!reason && c->ct > 1) {
-        c->threads = 1; /* chunks of several steps are decoded one at a time */
-        if (!(c->chunk = malloc(bytes)))
+        /* chunks of several steps are decoded one at a time, into c->chunk */
+        c->threads = 1;
+        c->stored_cap = 1;
+        if (!(c->chunk = malloc(bytes)) || !(c->stored = malloc(sizeof *c->stored)))
             reason = "out of memory";
     }
     for (int k = 0; !reason && k < c->threads; k++) {
@@ -352,9 +352,6 @@ int cr_h5chunk_read(struct cr_h5chunk *c, size_t t0, size_t nt, float *out)
         return 0;
     if (c->ct == 1)
         return read_steps(c, t0, nt, out);
-    if (!c->stored && !(c->stored = malloc(sizeof *c->stored)))
-        return -1;
-    c->stored_cap = c->stored_cap ? c->stored_cap : 1;
     for (size_t t = t0; t < t0 + nt;) {
         size_t k = t / c->ct, first = k * c->ct;
         size_t take = first + c->ct - t;

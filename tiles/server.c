@@ -251,6 +251,14 @@ static struct cr_sock *sock_of(struct MHD_Connection *c)
     return ci ? (struct cr_sock *)ci->socket_context : NULL;
 }
 
+/* The request announces a body (which the server never accepts). */
+static int has_body(struct MHD_Connection *c)
+{
+    const char *clen = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+    return (clen && strcmp(clen, "0") != 0) ||
+           MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Transfer-Encoding") != NULL;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
@@ -279,10 +287,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
          * (bench/serve.sh). Requests with a body or another method are
          * answered (refused) at once, connection closed, before any body
          * is read. */
-        const char *clen = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-        int body = (clen && strcmp(clen, "0") != 0) ||
-                   MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Transfer-Encoding");
-        if (!body && (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0))
+        if (!has_body(c) && (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0))
             return MHD_YES;
     }
     if (rq->job) { /* resumed: the datamart answered */
@@ -322,9 +327,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         cr_add_cors(s, resp);
         return cr_queue(c, rq, MHD_HTTP_METHOD_NOT_ALLOWED, resp, 0);
     }
-    const char *clen = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-    if ((clen && strcmp(clen, "0") != 0) ||
-        MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Transfer-Encoding"))
+    if (has_body(c))
         return cr_reply_error(s, c, rq, 413, "request bodies are not accepted");
     if (url[0] != '/')
         return cr_reply_error(s, c, rq, 400, "the request target must be a path");
