@@ -23,7 +23,7 @@ CC      ?= cc
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 GIT_REV := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
-PKGS      = netcdf hdf5 libdeflate proj gdal libpq libcurl sqlite3 inih libmicrohttpd libcrypto zlib libpng json-c
+PKGS      = netcdf hdf5 libdeflate libisal proj gdal libpq libcurl sqlite3 inih libmicrohttpd libcrypto zlib libpng json-c
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 TEST_LIBS  = $(shell pkg-config --libs cmocka)

@@ -1,8 +1,10 @@
 # bench/synth.sh — how fast `climrisk synth` writes DRIAS-format data, against
 # nccopy re-compressing the same files (netCDF's own write + deflate path,
 # zlib inside HDF5), and what that means for the demo's data
-# (config/demo.ini). synth stores its maps with libdeflate through
-# H5Dwrite_chunk (ingest/h5chunk.h), so it runs below nccopy.
+# (config/demo.ini). synth deflates its maps itself (ISA-L at level 1) and
+# stores them with H5Dwrite_chunk (ingest/h5chunk.h), so it runs below
+# nccopy. The demo estimate scales the one-worker wall time (user and
+# kernel) to the demo's model-years shared by two workers.
 set -eu
 out="$BENCH_DATA/synth-bench"
 rm -rf "$out"

@@ -226,16 +226,6 @@ static double rng_normal(struct rng *r)
     return sqrt(-2.0 * log(u)) * cos(6.283185307179586 * v);
 }
 
-/* Cheap near-normal (Irwin-Hall of four 16-bit uniforms, variance 1): used
- * for per-cell noise where millions are needed a day and tails matter little. */
-static inline double rng_fast_normal(struct rng *r)
-{
-    uint64_t x = rng_next(r);
-    double s = (double)(x & 0xffff) + (double)((x >> 16) & 0xffff) + (double)((x >> 32) & 0xffff) +
-               (double)(x >> 48);
-    return (s / 65536.0 - 2.0) * 1.7320508075688772;
-}
-
 /* Inverse of the standard normal CDF (Acklam's rational approximation,
  * relative error < 1.2e-9). */
 static double normal_quantile(double p)
@@ -270,19 +260,31 @@ static double normal_quantile(double p)
            (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
 }
 
+/* Per-cell noise, where millions of normal variates are needed a day:
+ * the normal quantiles of 65536 equiprobable bins, indexed by 16 random
+ * bits, so one 64-bit draw gives four variates (tails cut at 4.2 sd). */
+#define NORMAL_BINS 65536
+static void normal_table_init(float *table)
+{
+    for (int b = 0; b < NORMAL_BINS; b++)
+        table[b] = (float)normal_quantile((b + 0.5) / NORMAL_BINS);
+}
+
 /* ---- smooth random fields --------------------------------------------- */
 
 /* An AR(1)-in-time Gaussian field on a coarse node grid; cells read it by
- * bilinear interpolation, renormalised so every cell sees unit variance. */
+ * bilinear interpolation, renormalised so every cell sees unit variance.
+ * A cell's weights depend only on its position within its node square
+ * (its slot), so cells carry a node index and a slot, not four weights. */
 struct field {
     int spacing; /* in grid cells */
     int nnx, nny;
-    double phi;    /* lag-1 autocorrelation, daily */
-    double *nodes; /* nnx * nny */
-    /* per land cell: 4 node indices and weights (already divided by the
-     * standard deviation of the interpolated value) */
-    int (*idx)[4];
-    float (*w)[4];
+    double phi;         /* lag-1 autocorrelation, daily */
+    double *nodes;      /* the AR(1) state, nnx * nny */
+    float *now;         /* today's nodes, as the cells read them */
+    int32_t *base;      /* per land cell: its lower-left node */
+    uint16_t *slot;     /* per land cell: (j % spacing) * spacing + i % spacing */
+    float (*weight)[4]; /* per slot, divided by the interpolated value's sd */
 };
 
 static int field_init(struct field *f, int spacing, double phi, struct rng *r)
@@ -291,26 +293,30 @@ static int field_init(struct field *f, int spacing, double phi, struct rng *r)
     f->phi = phi;
     f->nnx = CR_SAFRAN_NX / spacing + 2;
     f->nny = CR_SAFRAN_NY / spacing + 2;
-    f->nodes = malloc(sizeof *f->nodes * (size_t)(f->nnx * f->nny));
-    f->idx = malloc(sizeof *f->idx * CR_SAFRAN_NLAND);
-    f->w = malloc(sizeof *f->w * CR_SAFRAN_NLAND);
-    if (!f->nodes || !f->idx || !f->w)
+    size_t nodes = (size_t)(f->nnx * f->nny);
+    f->nodes = malloc(sizeof *f->nodes * nodes);
+    f->now = malloc(sizeof *f->now * nodes);
+    f->base = malloc(sizeof *f->base * CR_SAFRAN_NLAND);
+    f->slot = malloc(sizeof *f->slot * CR_SAFRAN_NLAND);
+    f->weight = malloc(sizeof *f->weight * (size_t)(spacing * spacing));
+    if (!f->nodes || !f->now || !f->base || !f->slot || !f->weight)
         return -1;
-    for (int k = 0; k < f->nnx * f->nny; k++)
+    for (size_t k = 0; k < nodes; k++) {
         f->nodes[k] = rng_normal(r);
+        f->now[k] = (float)f->nodes[k];
+    }
+    for (int sy = 0; sy < spacing; sy++)
+        for (int sx = 0; sx < spacing; sx++) {
+            double wx = (double)sx / spacing, wy = (double)sy / spacing;
+            double w[4] = {(1 - wx) * (1 - wy), wx * (1 - wy), (1 - wx) * wy, wx * wy};
+            double norm = sqrt(w[0] * w[0] + w[1] * w[1] + w[2] * w[2] + w[3] * w[3]);
+            for (int k = 0; k < 4; k++)
+                f->weight[sy * spacing + sx][k] = (float)(w[k] / norm);
+        }
     for (int p = 0; p < CR_SAFRAN_NLAND; p++) {
         const struct cr_safran_point *pt = &cr_safran_grid_points[p];
-        double fx = (double)pt->i / spacing, fy = (double)pt->j / spacing;
-        int ix = (int)fx, iy = (int)fy;
-        double wx = fx - ix, wy = fy - iy;
-        double w[4] = {(1 - wx) * (1 - wy), wx * (1 - wy), (1 - wx) * wy, wx * wy};
-        double norm = sqrt(w[0] * w[0] + w[1] * w[1] + w[2] * w[2] + w[3] * w[3]);
-        int id[4] = {iy * f->nnx + ix, iy * f->nnx + ix + 1, (iy + 1) * f->nnx + ix,
-                     (iy + 1) * f->nnx + ix + 1};
-        for (int k = 0; k < 4; k++) {
-            f->idx[p][k] = id[k];
-            f->w[p][k] = (float)(w[k] / norm);
-        }
+        f->base[p] = (pt->j / spacing) * f->nnx + pt->i / spacing;
+        f->slot[p] = (uint16_t)((pt->j % spacing) * spacing + pt->i % spacing);
     }
     return 0;
 }
@@ -318,23 +324,25 @@ static int field_init(struct field *f, int spacing, double phi, struct rng *r)
 static void field_step(struct field *f, struct rng *r)
 {
     double innov = sqrt(1 - f->phi * f->phi);
-    for (int k = 0; k < f->nnx * f->nny; k++)
+    for (int k = 0; k < f->nnx * f->nny; k++) {
         f->nodes[k] = f->phi * f->nodes[k] + innov * rng_normal(r);
+        f->now[k] = (float)f->nodes[k];
+    }
 }
 
-static inline double field_at(const struct field *f, int p)
+static inline float field_at(const struct field *f, int p)
 {
-    const int *id = f->idx[p];
-    const float *w = f->w[p];
-    return w[0] * f->nodes[id[0]] + w[1] * f->nodes[id[1]] + w[2] * f->nodes[id[2]] +
-           w[3] * f->nodes[id[3]];
+    const float *w = f->weight[f->slot[p]], *n = f->now + f->base[p];
+    return w[0] * n[0] + w[1] * n[1] + w[2] * n[f->nnx] + w[3] * n[f->nnx + 1];
 }
 
 static void field_free(struct field *f)
 {
     free(f->nodes);
-    free(f->idx);
-    free(f->w);
+    free(f->now);
+    free(f->base);
+    free(f->slot);
+    free(f->weight);
 }
 
 /* ---- climatology of a land cell --------------------------------------- */
@@ -344,10 +352,10 @@ struct cell_clim {
     float amp;        /* half range of the seasonal cycle */
     float dtr;        /* mean diurnal range */
     float dtr_amp;    /* its seasonal half range (larger in summer) */
-    float pwet[12];   /* wet-day probability per month */
-    float scale[12];  /* scale of wet-day amounts, mm/day */
     float shape;      /* shape of wet-day amounts (< 1: skewed; smaller = heavier) */
     float summer_dry; /* share of the summer drying this cell gets */
+    float pwet[12];   /* wet-day probability per month */
+    float scale[12];  /* scale of wet-day amounts, mm/day */
 };
 
 /* Wet-day amount in units of the cell's scale, from e = -ln(u) with u
@@ -360,13 +368,18 @@ static inline double wet_amount_unit(double e, double k)
     return e <= 1 ? pow(e, 1.0 / k) : 1 + (e - 1) / k;
 }
 
-/* Mean of wet_amount_unit for e ~ Exp(1), by quadrature. */
+/* Mean of wet_amount_unit for e ~ Exp(1), in closed form: the body
+ * integrates to the lower incomplete gamma function g(1 + 1/k, 1), whose
+ * series sum_n 1 / (s (s+1) ... (s+n)) times e^-1 converges in a few
+ * terms; the linear tail integrates to e^-1 (1 + 1/k). */
 static double wet_amount_mean(double k)
 {
-    double sum = 0, de = 0.005;
-    for (double e = de / 2; e < 40; e += de)
-        sum += wet_amount_unit(e, k) * exp(-e) * de;
-    return sum;
+    double s = 1 + 1 / k, term = 1 / s, sum = term;
+    for (int n = 1; term > 1e-17 * sum; n++) {
+        term /= s + n;
+        sum += term;
+    }
+    return exp(-1.0) * (sum + s);
 }
 
 static double gauss2(double lon, double lat, double lon0, double lat0, double r)
@@ -465,6 +478,7 @@ struct run_ctx {
     const struct experiment *exp;
     struct model_traits traits;
     const struct cell_clim *clim;
+    const float *normal;         /* NORMAL_BINS quantiles (normal_table_init) */
     const double *lon2d, *lat2d; /* 143 x 134 */
     const char *crs_wkt;
 };
@@ -632,7 +646,12 @@ struct weather {
     struct field ft; /* temperature anomaly, large scale */
     struct field fd; /* diurnal range anomaly */
     struct field fp; /* precipitation latent field, smaller scale */
-    float *zthr;     /* per cell and month: wet-day threshold on z, this year */
+    /* Month-major ([month * CR_SAFRAN_NLAND + cell]), the order the day
+     * loop reads them in: */
+    float *zthr;     /* wet-day threshold on z, this year */
+    float *log_pwet; /* the log of the wet-day probability it stands for */
+    float *scale;    /* cell_clim.scale */
+    int32_t *cell;   /* per land cell: its index in a map */
     int zthr_year;
 };
 
@@ -647,7 +666,9 @@ static void update_thresholds(struct weather *w, const struct run_ctx *rc, int y
             double change =
                 season > 0 ? 1 + 0.02 * dT * season : 1 + 0.045 * dT * season * c->summer_dry;
             double p_wet = clampd(c->pwet[m] * change, 0.02, 0.9);
-            w->zthr[p * 12 + m] = (float)normal_quantile(1 - p_wet);
+            double thr = normal_quantile(1 - p_wet);
+            w->zthr[m * CR_SAFRAN_NLAND + p] = (float)thr;
+            w->log_pwet[m * CR_SAFRAN_NLAND + p] = (float)log(0.5 * erfc((float)thr / M_SQRT2));
         }
     }
     w->zthr_year = year;
@@ -671,27 +692,30 @@ static void generate_day(struct weather *w, const struct run_ctx *rc, struct cr_
     int m = d.month - 1;
     double extreme_gain = 0.06 * dT; /* +6 % per degC on heavy amounts */
     double pf = rc->traits.pfac;
-    size_t base = slot * CR_SAFRAN_NCELL;
+    float *day[NVARS];
+    for (int v = 0; v < NVARS; v++)
+        day[v] = out[v] + slot * CR_SAFRAN_NCELL;
+    const float *zthr = w->zthr + m * CR_SAFRAN_NLAND,
+                *log_pwet = w->log_pwet + m * CR_SAFRAN_NLAND;
+    const float *scale = w->scale + m * CR_SAFRAN_NLAND, *normal = rc->normal;
     for (int p = 0; p < CR_SAFRAN_NLAND; p++) {
         const struct cell_clim *c = &rc->clim[p];
-        const struct cr_safran_point *pt = &cr_safran_grid_points[p];
-        size_t k = base + (size_t)(pt->j * CR_SAFRAN_NX + pt->i);
-
-        double z = 0.866 * field_at(&w->fp, p) + 0.5 * rng_fast_normal(&w->rng);
-        double thr = w->zthr[p * 12 + m];
+        uint64_t bits = rng_next(&w->rng);
+        double z = 0.866 * field_at(&w->fp, p) + 0.5 * normal[bits & 0xffff];
+        double thr = zthr[p];
         double pr = 0;
         int wet = z > thr;
         if (wet) {
-            double p_wet = 0.5 * erfc(thr / M_SQRT2);
-            double u = 0.5 * erfc(z / M_SQRT2) / p_wet; /* uniform on wet days */
-            if (u < 1e-12)
-                u = 1e-12;
-            double e = -log(u);
-            pr = c->scale[m] * wet_amount_unit(e, c->shape) * pf;
+            /* e = -log(u), u = P(Z > z | Z > thr) uniform on wet days,
+             * capped at u = 1e-12 */
+            double e = log_pwet[p] - log(0.5 * erfc(z / M_SQRT2));
+            if (e > 27.631021115928547)
+                e = 27.631021115928547;
+            pr = scale[p] * wet_amount_unit(e, c->shape) * pf;
             pr *= 1 + extreme_gain * (e > 2.3 ? 1.0 : 0.3);
         }
         double tg = c->t0 + c->amp * season + rc->traits.bias + dT_day + sd * field_at(&w->ft, p) +
-                    0.35 * rng_fast_normal(&w->rng);
+                    0.35 * normal[(bits >> 16) & 0xffff];
         if (wet)
             tg -= 0.8 * season; /* cloudy: cooler summer days, milder winter ones */
         double dtr = c->dtr + c->dtr_amp * season + rc->traits.dtr_bias +
@@ -700,11 +724,12 @@ static void generate_day(struct weather *w, const struct run_ctx *rc, struct cr_
             dtr = 0.8;
         double snow_frac = clampd((1.5 - tg) / 3.0, 0, 1);
 
-        out[V_TAS][k] = (float)(tg + 273.15);
-        out[V_TASMIN][k] = (float)(tg - 0.5 * dtr + 273.15);
-        out[V_TASMAX][k] = (float)(tg + 0.5 * dtr + 273.15);
-        out[V_PR][k] = (float)(pr / 86400.0);
-        out[V_PRSN][k] = (float)(pr * snow_frac / 86400.0);
+        int32_t k = w->cell[p];
+        day[V_TAS][k] = (float)(tg + 273.15);
+        day[V_TASMIN][k] = (float)(tg - 0.5 * dtr + 273.15);
+        day[V_TASMAX][k] = (float)(tg + 0.5 * dtr + 273.15);
+        day[V_PR][k] = (float)(pr / 86400.0);
+        day[V_PRSN][k] = (float)(pr * snow_frac / 86400.0);
     }
 }
 
@@ -828,10 +853,19 @@ static int run_one(const struct run_ctx *rc, struct cr_synth_report *rep, struct
     float *buf[NVARS] = {0};
     int status = CR_OK;
     w.zthr = malloc(sizeof *w.zthr * CR_SAFRAN_NLAND * 12);
-    if (!w.zthr || field_init(&w.ft, 24, 0.82, &w.rng) || field_init(&w.fd, 16, 0.6, &w.rng) ||
-        field_init(&w.fp, 5, 0.35, &w.rng)) {
+    w.log_pwet = malloc(sizeof *w.log_pwet * CR_SAFRAN_NLAND * 12);
+    w.scale = malloc(sizeof *w.scale * CR_SAFRAN_NLAND * 12);
+    w.cell = malloc(sizeof *w.cell * CR_SAFRAN_NLAND);
+    if (!w.zthr || !w.log_pwet || !w.scale || !w.cell || field_init(&w.ft, 24, 0.82, &w.rng) ||
+        field_init(&w.fd, 16, 0.6, &w.rng) || field_init(&w.fp, 5, 0.35, &w.rng)) {
         status = cr_err_set(err, CR_EINTERNAL, "out of memory");
         goto done;
+    }
+    for (int p = 0; p < CR_SAFRAN_NLAND; p++) {
+        const struct cr_safran_point *pt = &cr_safran_grid_points[p];
+        w.cell[p] = pt->j * CR_SAFRAN_NX + pt->i;
+        for (int m = 0; m < 12; m++)
+            w.scale[m * CR_SAFRAN_NLAND + p] = rc->clim[p].scale[m];
     }
     for (int v = 0; v < NVARS; v++) {
         buf[v] = malloc(sizeof(float) * BLOCK_DAYS * CR_SAFRAN_NCELL);
@@ -855,6 +889,9 @@ done:
     for (int v = 0; v < NVARS; v++)
         free(buf[v]);
     free(w.zthr);
+    free(w.log_pwet);
+    free(w.scale);
+    free(w.cell);
     field_free(&w.ft);
     field_free(&w.fd);
     field_free(&w.fp);
@@ -921,12 +958,13 @@ int cr_synth_run(const struct cr_synth_opts *o, struct cr_synth_report *rep, str
     cr_remove_stale_parts(o->out_dir);
 
     struct cell_clim *clim = malloc(sizeof *clim * CR_SAFRAN_NLAND);
+    float *normal = malloc(sizeof *normal * NORMAL_BINS);
     double *lon2d = malloc(sizeof(double) * CR_SAFRAN_NCELL);
     double *lat2d = malloc(sizeof(double) * CR_SAFRAN_NCELL);
     char *wkt = NULL;
     size_t njobs = o->models.n * o->scenarios.n;
     struct job *jobs = calloc(njobs, sizeof *jobs);
-    if (!clim || !lon2d || !lat2d || !jobs) {
+    if (!clim || !normal || !lon2d || !lat2d || !jobs) {
         status = cr_err_set(err, CR_EINTERNAL, "out of memory");
         goto done;
     }
@@ -934,6 +972,7 @@ int cr_synth_run(const struct cr_synth_opts *o, struct cr_synth_report *rep, str
         goto done;
     for (int p = 0; p < CR_SAFRAN_NLAND; p++)
         make_climatology(&clim[p], &cr_safran_grid_points[p]);
+    normal_table_init(normal);
 
     /* Longest runs first, so that workers finish together. */
     size_t k = 0;
@@ -963,6 +1002,7 @@ int cr_synth_run(const struct cr_synth_opts *o, struct cr_synth_report *rep, str
                                  find_experiment(jobs[k].scenario),
                                  traits_of(jobs[k].model, o->seed),
                                  clim,
+                                 normal,
                                  lon2d,
                                  lat2d,
                                  wkt};
@@ -1008,6 +1048,7 @@ int cr_synth_run(const struct cr_synth_opts *o, struct cr_synth_report *rep, str
                                      find_experiment(jobs[k].scenario),
                                      traits_of(jobs[k].model, o->seed),
                                      clim,
+                                     normal,
                                      lon2d,
                                      lat2d,
                                      wkt};
@@ -1037,6 +1078,7 @@ done:
     free(jobs);
     free(wkt);
     free(clim);
+    free(normal);
     free(lon2d);
     free(lat2d);
     return status;

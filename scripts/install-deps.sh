@@ -11,7 +11,7 @@ build_pkgs=(
     build-essential pkg-config make
     libnetcdf-dev libhdf5-dev libproj-dev libgdal-dev libpq-dev libcurl4-openssl-dev
     libsqlite3-dev libinih-dev libmicrohttpd-dev libssl-dev zlib1g-dev libpng-dev libjson-c-dev
-    libcmocka-dev libdeflate-dev
+    libcmocka-dev libdeflate-dev libisal-dev
 )
 run_pkgs=(
     netcdf-bin gdal-bin python3-gdal proj-bin proj-data sqlite3 curl ca-certificates

@@ -252,10 +252,27 @@ static void test_damaged_chunk(void **state)
     cr_cffile_free(&f);
 }
 
-/* The writer's files, read back by netCDF (HDF5's own zlib inflate and
- * unshuffle, no code shared with the writer), hold every value written. */
-static void expect_written(const char *name, int shuffle, int deflate)
+/* A finite float with random mantissa bits: maps of these hardly compress,
+ * so the compressed chunk is larger than the map (stored blocks). */
+static float noise_at(size_t t, size_t c)
 {
+    uint64_t x = (t * 1000003u + c) * 0x9e3779b97f4a7c15ULL;
+    x ^= x >> 29;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 32;
+    uint32_t bits = (uint32_t)(x & 0x807fffffu) | 0x43000000u; /* |v| in [128, 256) */
+    float v;
+    memcpy(&v, &bits, sizeof v);
+    return v;
+}
+
+/* The writer's files, read back by netCDF (HDF5's own zlib inflate and
+ * unshuffle, no code shared with the writer), hold every value written.
+ * Level 1 goes through ISA-L, other levels through libdeflate. */
+static void expect_written(const char *name, int shuffle, int level, int noisy)
+{
+    int deflate = level > 0;
+#define WRITTEN(t, c) ((c) == 5 ? fill : noisy ? noise_at(t, c) : value_at(t, c))
     const char *path = ncm_path(name);
     int ncid, dims[3], var, tvar;
     check_nc(nc_create(path, NC_CLOBBER | NC_NETCDF4, &ncid), "create");
@@ -267,7 +284,7 @@ static void expect_written(const char *name, int shuffle, int deflate)
     size_t chunk[3] = {1, NY, NX};
     check_nc(nc_def_var_chunking(ncid, var, NC_CHUNKED, chunk), "chunking");
     if (shuffle || deflate)
-        check_nc(nc_def_var_deflate(ncid, var, shuffle, deflate, deflate ? 5 : 0), "deflate");
+        check_nc(nc_def_var_deflate(ncid, var, shuffle, deflate, level), "deflate");
     float fill = 1e20f;
     check_nc(nc_def_var_fill(ncid, var, 0, &fill), "fill");
     check_nc(nc_enddef(ncid), "enddef");
@@ -286,7 +303,7 @@ static void expect_written(const char *name, int shuffle, int deflate)
     float map[NY * NX];
     for (size_t t = 0; t < NT; t++) {
         for (size_t c = 0; c < NY * NX; c++)
-            map[c] = c == 5 ? fill : value_at(t, c);
+            map[c] = WRITTEN(t, c);
         assert_int_equal(cr_h5chunk_write(w, t, map, &err), CR_OK);
     }
     assert_int_equal(cr_h5chunk_write(w, NT, map, &err), CR_EINTERNAL); /* beyond the end */
@@ -297,25 +314,31 @@ static void expect_written(const char *name, int shuffle, int deflate)
     size_t len;
     check_nc(nc_inq_dimlen(ncid, dims[0], &len), "time length");
     assert_int_equal(len, NT);
-    int sh = 0, df = 0, level = 0;
-    check_nc(nc_inq_var_deflate(ncid, var, &sh, &df, &level), "filters");
+    int sh = 0, df = 0, stored_level = 0;
+    check_nc(nc_inq_var_deflate(ncid, var, &sh, &df, &stored_level), "filters");
     assert_int_equal(sh, shuffle);
     assert_int_equal(df, deflate);
+    assert_int_equal(stored_level, level);
     float got[NT * NY * NX];
     check_nc(nc_get_var_float(ncid, var, got), "values");
     for (size_t t = 0; t < NT; t++)
         for (size_t c = 0; c < NY * NX; c++)
-            if (got[t * NY * NX + c] != (c == 5 ? fill : value_at(t, c)))
+            if (got[t * NY * NX + c] != WRITTEN(t, c))
                 fail_msg("%s: step %zu cell %zu is %g", name, t, c, (double)got[t * NY * NX + c]);
     nc_close(ncid);
+#undef WRITTEN
 }
 
 static void test_writer(void **state)
 {
     (void)state;
-    expect_written("w-shuffle-deflate.nc", 1, 1);
-    expect_written("w-deflate.nc", 0, 1);
-    expect_written("w-plain.nc", 0, 0);
+    expect_written("w-shuffle-deflate1.nc", 1, 1, 0);
+    expect_written("w-shuffle-deflate5.nc", 1, 5, 0);
+    expect_written("w-deflate1.nc", 0, 1, 0);
+    expect_written("w-deflate9.nc", 0, 9, 0);
+    expect_written("w-noise-deflate1.nc", 1, 1, 1);
+    expect_written("w-noise-deflate5.nc", 0, 5, 1);
+    expect_written("w-plain.nc", 0, 0, 0);
 
     /* A layout the writer cannot fill is an error naming file and variable. */
     const struct layout l = {"w-chunk3.nc", NC_NETCDF4, NC_FLOAT, 0, 3, NY, 1, 1, -1};
