@@ -233,17 +233,23 @@ static int add_var(struct cr_nc_file *f, const struct cr_nc_var *v, struct cr_er
     return CR_OK;
 }
 
-static void var_fill(int ncid, struct cr_nc_var *v)
+/* A variable's fill value when it is not NaN (NaN reads as no data
+ * anyway). Asked when the variable is read, not when the file is opened:
+ * netCDF-4 reads a variable's attributes on first use, and opening a
+ * statistics file of ~130 variables to read one map (climrisk tiles -i)
+ * spent most of its time there. */
+static int var_fill(int ncid, int varid, float *fill)
 {
     float fv;
-    v->has_fill = 0;
-    if (nc_get_att_float(ncid, v->varid, "_FillValue", &fv) == NC_NOERR && !isnan(fv)) {
-        v->fill = fv;
-        v->has_fill = 1;
-    } else if (nc_get_att_float(ncid, v->varid, "missing_value", &fv) == NC_NOERR && !isnan(fv)) {
-        v->fill = fv;
-        v->has_fill = 1;
+    if (nc_get_att_float(ncid, varid, "_FillValue", &fv) == NC_NOERR && !isnan(fv)) {
+        *fill = fv;
+        return 1;
     }
+    if (nc_get_att_float(ncid, varid, "missing_value", &fv) == NC_NOERR && !isnan(fv)) {
+        *fill = fv;
+        return 1;
+    }
+    return 0;
 }
 
 static int describe_vars(struct cr_nc_file *f, int (*is_indicator)(const char *), int ydim,
@@ -302,7 +308,6 @@ static int describe_vars(struct cr_nc_file *f, int (*is_indicator)(const char *)
                                   "dimension first, per-model values the 'model' dimension",
                                   f->path, v.name);
         }
-        var_fill(f->ncid, &v);
         int rc = add_var(f, &v, err);
         if (rc)
             return rc;
@@ -456,13 +461,15 @@ int cr_nc_read_var(struct cr_nc_file *f, const struct cr_nc_var *v, float *out, 
         return cr_err_set(err, CR_EDATA, "%s: cannot read variable '%s': %s", f->path, v->name,
                           nc_strerror(st));
     }
+    float fill = NAN;
+    int has_fill = var_fill(f->ncid, v->varid, &fill);
     for (size_t m = 0; m < maps; m++) {
         const float *map = raw + m * mapsize;
         float *dst = out + m * CR_SAFRAN_NLAND;
         for (int k = 0; k < CR_SAFRAN_NLAND; k++) {
             long off = f->land_offset[k];
             float x = off < 0 ? NAN : map[off];
-            if (!isfinite(x) || (v->has_fill && x == v->fill))
+            if (!isfinite(x) || (has_fill && x == fill))
                 x = NAN;
             dst[k] = x;
         }

@@ -26,8 +26,6 @@ struct cr_nc_var {
     char quantity[16];  /* annual: "value"; stats: mean, anom, ratio, rl20, rl20_anom */
     int ensemble;       /* stats: first dimension is stat (1) or model (0) */
     int varid;
-    float fill; /* _FillValue when it is not NaN */
-    int has_fill;
 };
 
 struct cr_nc_file {

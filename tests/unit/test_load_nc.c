@@ -169,7 +169,10 @@ static void test_stats_names_and_shapes(void **state)
     remove(path);
 }
 
-static void write_bad_grid(const char *path, double x0, int kind)
+/* A 2 x 2 annual file at x0; fill_att names a fill attribute ("_FillValue"
+ * or "missing_value", NULL for none) of value -9999, which the first map
+ * value also takes when fill_att is given. */
+static void write_piece(const char *path, double x0, int kind, const char *fill_att)
 {
     int ncid, yd, xd, yv, xv, td, tv, vv;
     assert_int_equal(nc_create(path, NC_NETCDF4 | NC_CLOBBER, &ncid), NC_NOERR);
@@ -181,6 +184,9 @@ static void write_bad_grid(const char *path, double x0, int kind)
     nc_def_var(ncid, "x", NC_DOUBLE, 1, &xd, &xv);
     int dims[3] = {td, yd, xd};
     nc_def_var(ncid, "fd", NC_FLOAT, 3, dims, &vv);
+    float fill = -9999.0f;
+    if (fill_att)
+        nc_put_att_float(ncid, vv, fill_att, NC_FLOAT, 1, &fill);
     if (kind)
         nc_put_att_text(ncid, NC_GLOBAL, "climrisk_kind", 6, "annual");
     nc_put_att_text(ncid, NC_GLOBAL, "experiment", 5, "rcp45");
@@ -188,12 +194,17 @@ static void write_bad_grid(const char *path, double x0, int kind)
     nc_enddef(ncid);
     double ys[2] = {1617000, 1625000}, xs[2] = {x0, x0 + 8000};
     int year = 2030;
-    float v[4] = {1, 2, 3, 4};
+    float v[4] = {fill_att ? fill : 1, 2, 3, 4};
     nc_put_var_double(ncid, yv, ys);
     nc_put_var_double(ncid, xv, xs);
     nc_put_var_int(ncid, tv, &year);
     nc_put_var_float(ncid, vv, v);
     nc_close(ncid);
+}
+
+static void write_bad_grid(const char *path, double x0, int kind)
+{
+    write_piece(path, x0, kind, NULL);
 }
 
 static void test_refuses_other_grids(void **state)
@@ -230,12 +241,36 @@ static void test_refuses_other_grids(void **state)
     remove(path);
 }
 
+/* A value equal to the variable's _FillValue or missing_value reads as NaN
+ * (the fill is asked when the variable is read, not at open). */
+static void test_fill_values(void **state)
+{
+    (void)state;
+    char path[512];
+    tmp_path(path, sizeof path, "test_load_nc_fill.nc");
+    const char *atts[] = {"_FillValue", "missing_value"};
+    for (int a = 0; a < 2; a++) {
+        write_piece(path, 60000.0 + 8000.0 * 139, 1, atts[a]);
+        struct cr_err err;
+        struct cr_nc_file f;
+        assert_int_equal(cr_nc_open(&f, path, is_indicator, &err), CR_OK);
+        float *data = malloc(cr_nc_var_size(&f, &f.vars[0]) * sizeof *data);
+        size_t outer, inner;
+        assert_int_equal(cr_nc_read_var(&f, &f.vars[0], data, &outer, &inner, &err), CR_OK);
+        assert_true(isnan(data[land_index(139)]));
+        free(data);
+        cr_nc_close(&f);
+    }
+    remove(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_annual_roundtrip),
         cmocka_unit_test(test_stats_names_and_shapes),
         cmocka_unit_test(test_refuses_other_grids),
+        cmocka_unit_test(test_fill_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
