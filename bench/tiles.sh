@@ -57,7 +57,7 @@ ogr_vtiles=$($PY "$SRC/tests/integration/lib/tiles_check.py" counts "$W/ogr.mbti
     $PY -c 'import json,sys; print(sum(json.load(sys.stdin).values()))')
 ogr_vsize=$(stat -c %s "$W/ogr.mbtiles")
 
-# --- raster: climrisk, one map (GDAL warp of the grid included)
+# --- raster: climrisk, one map (reprojection of the grid included)
 t0=$(now)
 "$CLIMRISK" -q tiles --stats "$W/stats" --out "$W/cr" --no-vector -i tg_mean --quantities mean \
     --horizons H3 --raster-maxzoom 9 --format mbtiles -j 1
@@ -92,7 +92,7 @@ BEGIN {
     printf "%-66s %11.2fs\n", "vector z0-10, same cells: ogr2ogr -f MVT", ogrv
     printf "%-66s %12s\n", "  tiles, size", sprintf("%d, %.1f MB", ogrvt, ogrvs / 1e6)
     printf "%-66s %11.1fx\n", "ratio ogr2ogr / climrisk (target >= 5x)", ogrv / crv
-    printf "%-66s %11.2fs\n", "raster z0-9, 1 map: climrisk tiles (-j 1, GDAL warp included)", crr
+    printf "%-66s %11.2fs\n", "raster z0-9, 1 map: climrisk tiles (-j 1, reprojection included)", crr
     printf "%-66s %12d\n", "  tiles", crrt
     printf "%-66s %11.2fs\n", "raster z0-9, same map: gdal2tiles.py -r near -x --processes=1", g2t
     printf "%-66s %12d\n", "  tiles", g2tt

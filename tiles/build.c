@@ -949,7 +949,7 @@ int cr_tiles_run(const struct cr_tiles_opts *o, struct cr_tiles_report *rep, str
         GDALAllRegister();
         if ((rc = cr_rast_grid_build(&R->grid, &R->lat, 0, o->raster_maxzoom, err)))
             goto done;
-        cr_info("tiles: GDAL warp of the SAFRAN grid to %zu raster tiles (z0-%d) in %.1f s",
+        cr_info("tiles: SAFRAN cells of %zu raster tiles (z0-%d) mapped in %.2f s",
                 cr_rast_grid_tiles(R->grid), o->raster_maxzoom, cr_now() - tg);
     }
     /* tasks: vector tilesets first (the long ones) */

@@ -1,4 +1,5 @@
-/* raster.c — GDAL-warped cell index per tile pixel, then palette PNGs. */
+/* raster.c — the cell each tile pixel shows (positions from GDAL's
+ * transformer), then palette PNGs. */
 #include "raster.h"
 
 #include <cpl_conv.h>
@@ -6,7 +7,6 @@
 #include <cpl_string.h>
 #include <gdal.h>
 #include <gdal_alg.h>
-#include <gdalwarper.h>
 #include <math.h>
 #include <ogr_srs_api.h>
 #include <stdlib.h>
@@ -127,19 +127,114 @@ static int zoom_index_init(struct zoom_index *zi, int z, const struct cr_lattice
     return 0;
 }
 
-/* The deepest zoom: GDAL warps the cell-number raster, one run of tiles
- * touching land cells per warp. */
+/* The deepest zoom's pixels are mapped to cells in row runs of tiles
+ * touching land. GDAL's GenImgProj transformer (PROJ underneath) gives the
+ * source position of every STEP-th pixel corner; the positions in between
+ * are interpolated bilinearly. GDAL's warp does the same along each pixel
+ * row (its approximate transformer), but stops only at 0.125 source pixel
+ * of error: 1 km, four pixels, at zoom 9 on this 8 km grid. Over 32-pixel
+ * squares the bilinear error here is about 1e-4 source pixel (0.004 pixel
+ * at zoom 9), and it needs one exact transform per 1024 pixels instead of
+ * hundreds per row; tests/integration/tiles_raster.sh compares every pixel
+ * of sample tiles with gdal.Warp and its exact transformer. The cell of a
+ * position is then picked as GDAL's nearest-neighbour kernel does. */
+#define STEP 32
+
+struct sampler {
+    void *gen;            /* GDAL GenImgProj transformer, dst pixel -> src pixel */
+    const int16_t *cells; /* cell number of each source pixel, row 0 north */
+    double *x, *y, *z;    /* lattice points of one run of tiles */
+    int *ok;
+    double *px, *py, *pz; /* one block's pixels, when a corner fails */
+    int *pok;
+};
+
+/* The cell source position (sx, sy) falls in, -1 outside the grid: the
+ * source pixel the position is in, 1e-10 absorbing rounding at pixel
+ * edges (GDAL's GWKCheckAndComputeSrcOffsets). */
+static inline int16_t cell_at(const int16_t *cells, double sx, double sy)
+{
+    if (!(sx >= 0 && sy >= 0))
+        return -1;
+    sx += 1.0e-10;
+    sy += 1.0e-10;
+    if (sx >= CR_SAFRAN_NX || sy >= CR_SAFRAN_NY)
+        return -1;
+    return cells[(int)sy * CR_SAFRAN_NX + (int)sx];
+}
+
+/* Cells of the w x 256 pixels of one run of tiles into band; the
+ * transformer's destination geotransform is the run's. */
+static void sample_run(struct sampler *S, int w, int16_t *band)
+{
+    int nx = w / STEP + 1, ny = CR_RASTER_TILE / STEP + 1;
+    for (int j = 0; j < ny; j++)
+        for (int i = 0; i < nx; i++) {
+            size_t k = (size_t)j * nx + i;
+            S->x[k] = (double)i * STEP;
+            S->y[k] = (double)j * STEP;
+            S->z[k] = 0;
+        }
+    GDALGenImgProjTransform(S->gen, TRUE, nx * ny, S->x, S->y, S->z, S->ok);
+    for (int bj = 0; bj + 1 < ny; bj++)
+        for (int bi = 0; bi + 1 < nx; bi++) {
+            size_t k00 = (size_t)bj * nx + bi, k10 = k00 + 1, k01 = k00 + nx, k11 = k01 + 1;
+            int16_t *out = band + (size_t)bj * STEP * w + (size_t)bi * STEP;
+            if (S->ok[k00] && S->ok[k10] && S->ok[k01] && S->ok[k11]) {
+                for (int r = 0; r < STEP; r++) {
+                    double fy = (r + 0.5) / STEP;
+                    double lx = S->x[k00] + fy * (S->x[k01] - S->x[k00]);
+                    double ly = S->y[k00] + fy * (S->y[k01] - S->y[k00]);
+                    double rx = S->x[k10] + fy * (S->x[k11] - S->x[k10]);
+                    double ry = S->y[k10] + fy * (S->y[k11] - S->y[k10]);
+                    for (int c = 0; c < STEP; c++) {
+                        double fx = (c + 0.5) / STEP;
+                        out[(size_t)r * w + c] =
+                            cell_at(S->cells, lx + fx * (rx - lx), ly + fx * (ry - ly));
+                    }
+                }
+                continue;
+            }
+            /* a corner PROJ cannot transform (not on this grid's
+             * extent): every pixel of the block exactly */
+            for (int r = 0; r < STEP; r++) {
+                for (int c = 0; c < STEP; c++) {
+                    S->px[c] = bi * STEP + c + 0.5;
+                    S->py[c] = bj * STEP + r + 0.5;
+                    S->pz[c] = 0;
+                }
+                GDALGenImgProjTransform(S->gen, TRUE, STEP, S->px, S->py, S->pz, S->pok);
+                for (int c = 0; c < STEP; c++)
+                    out[(size_t)r * w + c] =
+                        S->pok[c] ? cell_at(S->cells, S->px[c], S->py[c]) : (int16_t)-1;
+            }
+        }
+}
+
 static int warp_base(struct cr_rast_grid *g, const struct cr_lattice *lat, int z,
                      struct zoom_index *zi, struct cr_err *err)
 {
     int rc = CR_OK;
     char *src_wkt = wkt_of(CR_SAFRAN_EPSG), *dst_wkt = wkt_of(3857);
     GDALDriverH mem = GDALGetDriverByName("MEM");
-    GDALDatasetH src = NULL, dst = NULL;
-    void *gen = NULL, *approx = NULL;
-    int16_t *band = NULL, *tile = malloc(NPIX * sizeof *tile), *cells = NULL;
+    GDALDatasetH src = NULL;
+    struct sampler S = {0};
+    size_t wmax = (size_t)zi->nx * CR_RASTER_TILE;
+    size_t npts = (wmax / STEP + 1) * (CR_RASTER_TILE / STEP + 1);
+    int16_t *band = malloc(wmax * CR_RASTER_TILE * sizeof *band);
+    int16_t *tile = malloc(NPIX * sizeof *tile);
+    int16_t *cells = malloc(CR_SAFRAN_NCELL * sizeof *cells);
     unsigned char *land = calloc((size_t)zi->nx * zi->ny, 1);
-    if (!tile || !land) {
+    S.x = malloc(npts * sizeof *S.x);
+    S.y = malloc(npts * sizeof *S.y);
+    S.z = malloc(npts * sizeof *S.z);
+    S.ok = malloc(npts * sizeof *S.ok);
+    S.px = malloc(STEP * sizeof *S.px);
+    S.py = malloc(STEP * sizeof *S.py);
+    S.pz = malloc(STEP * sizeof *S.pz);
+    S.pok = malloc(STEP * sizeof *S.pok);
+    if (!band || !tile || !cells || !land || !S.x || !S.y || !S.z || !S.ok || !S.px || !S.py ||
+        !S.pz || !S.pok) {
         rc = cr_err_set(err, CR_EINTERNAL, "out of memory");
         goto done;
     }
@@ -167,10 +262,10 @@ static int warp_base(struct cr_rast_grid *g, const struct cr_lattice *lat, int z
                 if (zslot(zi, x, y))
                     land[(size_t)(y - zi->y0) * zi->nx + (x - zi->x0)] = 1;
     }
-    /* the SAFRAN grid: row 0 of the raster is the northern row j = 133 */
+    /* the SAFRAN grid as a raster (row 0 is the northern row j = 133),
+     * for the transformer's source geotransform and CRS */
     src = GDALCreate(mem, "safran", CR_SAFRAN_NX, CR_SAFRAN_NY, 1, GDT_Int16, NULL);
-    cells = malloc(CR_SAFRAN_NCELL * sizeof *cells);
-    if (!src || !cells) {
+    if (!src) {
         rc = cr_err_set(err, CR_EEXTERNAL, "GDAL: cannot create the source raster");
         goto done;
     }
@@ -185,41 +280,17 @@ static int warp_base(struct cr_rast_grid *g, const struct cr_lattice *lat, int z
     for (int r = 0; r < CR_SAFRAN_NY; r++)
         for (int i = 0; i < CR_SAFRAN_NX; i++)
             cells[r * CR_SAFRAN_NX + i] = (int16_t)((CR_SAFRAN_NY - 1 - r) * CR_SAFRAN_NX + i);
-    CPLErr e = GDALRasterIO(GDALGetRasterBand(src, 1), GF_Write, 0, 0, CR_SAFRAN_NX, CR_SAFRAN_NY,
-                            cells, CR_SAFRAN_NX, CR_SAFRAN_NY, GDT_Int16, 0, 0);
-    if (e != CE_None) {
-        rc = cr_err_set(err, CR_EEXTERNAL, "GDAL: cannot fill the source raster");
-        goto done;
-    }
-    band = malloc((size_t)zi->nx * NPIX * sizeof *band);
-    if (!band) {
-        rc = cr_err_set(err, CR_EINTERNAL, "out of memory");
-        goto done;
-    }
-    /* One transformer for every warp (what GDALReprojectImage would build
-     * per call: a GenImgProj transformer under an approximating one, 0.125
-     * pixel error); only its destination geotransform changes. */
+    S.cells = cells;
+    /* one transformer for every run; only its destination geotransform
+     * changes */
     char **topt = CSLSetNameValue(NULL, "DST_SRS", dst_wkt);
-    gen = GDALCreateGenImgProjTransformer2(src, NULL, topt);
+    S.gen = GDALCreateGenImgProjTransformer2(src, NULL, topt);
     CSLDestroy(topt);
-    approx = gen ? GDALCreateApproxTransformer(GDALGenImgProjTransform, gen, 0.125) : NULL;
-    if (!approx) {
+    if (!S.gen) {
         rc = cr_err_set(err, CR_EEXTERNAL, "GDAL: no EPSG:27572 -> EPSG:3857 transformer: %s",
                         CPLGetLastErrorMsg());
         goto done;
     }
-    /* One destination raster as wide as the widest run of tiles, reused
-     * by every warp (each writes and reads back its own left part):
-     * creating one per run cost more in page faults than the warp. */
-    dst =
-        GDALCreate(mem, "tiles", (int)zi->nx * CR_RASTER_TILE, CR_RASTER_TILE, 1, GDT_Int16, NULL);
-    if (!dst) {
-        rc = cr_err_set(err, CR_EEXTERNAL, "GDAL: cannot create a %dx%d raster",
-                        (int)zi->nx * CR_RASTER_TILE, CR_RASTER_TILE);
-        goto done;
-    }
-    GDALSetProjection(dst, dst_wkt);
-    GDALRasterBandH db = GDALGetRasterBand(dst, 1);
     for (uint32_t y = zi->y0; y < zi->y0 + zi->ny && !rc; y++) {
         if (cr_stop_requested()) {
             rc = cr_err_set(err, CR_EINTERRUPT, "interrupted");
@@ -234,39 +305,14 @@ static int warp_base(struct cr_rast_grid *g, const struct cr_lattice *lat, int z
             uint32_t b = a;
             while (b + 1 < zi->nx && row[b + 1])
                 b++;
-            /* tiles a..b of this row in one warp */
+            /* tiles a..b of this row in one pass */
             int w = (int)(b - a + 1) * CR_RASTER_TILE;
             double minx, miny, maxx, maxy;
             cr_tile_bounds(z, zi->x0 + a, y, &minx, &miny, &maxx, &maxy);
             double res = (maxx - minx) / CR_RASTER_TILE;
             double dgt[6] = {minx, res, 0, maxy, 0, -res};
-            GDALSetGeoTransform(dst, dgt);
-            GDALSetGenImgProjTransformerDstGeoTransform(gen, dgt);
-            GDALWarpOptions *wo = GDALCreateWarpOptions();
-            wo->hSrcDS = src;
-            wo->hDstDS = dst;
-            wo->nBandCount = 1;
-            wo->panSrcBands = CPLMalloc(sizeof(int));
-            wo->panDstBands = CPLMalloc(sizeof(int));
-            wo->panSrcBands[0] = wo->panDstBands[0] = 1;
-            wo->eResampleAlg = GRA_NearestNeighbour;
-            wo->eWorkingDataType = GDT_Int16;
-            wo->pfnTransformer = GDALApproxTransform;
-            wo->pTransformerArg = approx;
-            wo->papszWarpOptions = CSLSetNameValue(NULL, "INIT_DEST", "-1");
-            GDALWarpOperationH op = GDALCreateWarpOperation(wo);
-            e = op ? GDALChunkAndWarpImage(op, 0, 0, w, CR_RASTER_TILE) : CE_Failure;
-            if (op)
-                GDALDestroyWarpOperation(op);
-            GDALDestroyWarpOptions(wo);
-            if (e == CE_None)
-                e = GDALRasterIO(db, GF_Read, 0, 0, w, CR_RASTER_TILE, band, w, CR_RASTER_TILE,
-                                 GDT_Int16, 0, 0);
-            if (e != CE_None) {
-                rc = cr_err_set(err, CR_EEXTERNAL, "GDAL: warping zoom %d row %u failed: %s", z, y,
-                                CPLGetLastErrorMsg());
-                break;
-            }
+            GDALSetGenImgProjTransformerDstGeoTransform(S.gen, dgt);
+            sample_run(&S, w, band);
             for (uint32_t t = a; t <= b && !rc; t++) {
                 for (int r = 0; r < CR_RASTER_TILE; r++)
                     memcpy(tile + r * CR_RASTER_TILE,
@@ -282,12 +328,16 @@ static int warp_base(struct cr_rast_grid *g, const struct cr_lattice *lat, int z
         }
     }
 done:
-    if (dst)
-        GDALClose(dst);
-    if (approx)
-        GDALDestroyApproxTransformer(approx);
-    if (gen)
-        GDALDestroyGenImgProjTransformer(gen);
+    if (S.gen)
+        GDALDestroyGenImgProjTransformer(S.gen);
+    free(S.x);
+    free(S.y);
+    free(S.z);
+    free(S.ok);
+    free(S.px);
+    free(S.py);
+    free(S.pz);
+    free(S.pok);
     free(band);
     free(tile);
     free(cells);

@@ -2,6 +2,8 @@
 # statistics file with known values: PNG tiles decoded by GDAL (PNG and
 # MBTiles drivers) and checked by the pmtiles npm package; pixels under
 # DRIAS cell centres have the legend colour of the cell's fixture value,
+# every pixel of sample tiles agrees with gdal.Warp of the grid (exact
+# transformer) but for a few pixel centres on cell boundaries,
 # cells without value and places outside France are transparent; legend
 # colours are the IPCC AR6 tables; breaks cover every value.
 . "$SRC/tests/integration/lib/tiles_common.sh"
@@ -56,6 +58,10 @@ py "$CHECK" raster "$r.mbtiles" "$GRID" "$CATALOG" 2 tg_mean mean "$out/legends/
     >"$TMPDIR/px.json" || fail "raster pixels (tg_mean mean, zoom 9)"
 cat "$TMPDIR/px.json"
 jcheck "$TMPDIR/px.json" "j['pixels_checked'] > 200 and j['nodata_checked'] > 0 and j['colours'] >= 2"
+# every pixel of a sample of zoom-9 tiles against GDAL's own exact warp
+py "$CHECK" warp "$r.mbtiles" "$GRID" "$CATALOG" 2 tg_mean mean "$out/legends/tg_mean-mean.json" 9 \
+    >"$TMPDIR/warp.json" || { cat "$TMPDIR/warp.json"; fail "raster pixels against gdal.Warp (zoom 9)"; }
+cat "$TMPDIR/warp.json"
 # one legend for REF and H3 (maps compare): its breaks cover both horizons
 py "$CHECK" raster "$out/raster/tg_mean-rcp85-REF-mean-median.mbtiles" "$GRID" "$CATALOG" 0 tg_mean mean \
     "$out/legends/tg_mean-mean.json" 8 >/dev/null || fail "raster pixels (tg_mean REF, zoom 8)"

@@ -17,6 +17,13 @@ and SQLite, independently of climrisk's code:
       every tile a 256x256 PNG (GDAL's PNG driver), pixels under DRIAS cell
       centres coloured with the legend class of the fixture value (alpha 0
       for missing values), transparent outside France
+  warp ARCHIVE.mbtiles GRID.csv CATALOG.c H INDICATOR QUANTITY LEGEND.json ZOOM
+      every pixel of a sample of tiles at ZOOM against gdal.Warp of a raster
+      of cell numbers (EPSG:27572, nearest neighbour, exact transformer)
+      onto the same tile, coloured here: a pixel may differ only where it
+      shows a cell GDAL's warp puts within one pixel of it (a pixel centre
+      on a cell boundary, to climrisk's interpolation error), and on at most
+      0.1 % of the pixels
 
 Exit status 1 with the failures listed."""
 import gzip
@@ -274,6 +281,82 @@ def check_raster(path, grid, catalog, h, indicator, quantity, legend_path, zoom)
             'colours': len(seen_colours)}
 
 
+def check_warp(path, grid, catalog, h, indicator, quantity, legend_path, zoom):
+    import numpy as np
+    cells = land_cells(grid)
+    k = catalog_order(catalog).index(indicator)
+    q = 0 if quantity == 'mean' else 1
+    lg = json.load(open(legend_path, encoding='utf-8'))
+    breaks, colors = lg['breaks'], lg['colors']
+
+    def colour(c):
+        if c not in cells:
+            return (0, 0, 0, 0)
+        v = fixture(k, q, h, 50, c)
+        if math.isnan(v):
+            return (0, 0, 0, 0)
+        i = next((i for i in range(len(colors)) if v < breaks[i + 1]), len(colors) - 1)
+        return (int(colors[i][1:3], 16), int(colors[i][3:5], 16), int(colors[i][5:7], 16), 255)
+
+    # the SAFRAN grid as a raster of cell numbers j * 143 + i, row 0 north
+    src = gdal.GetDriverByName('MEM').Create('', 143, 134, 1, gdal.GDT_Int16)
+    src.SetGeoTransform((60000 - 4000, 8000, 0, 1617000 + 8000 * 133 + 4000, 0, -8000))
+    l2e = osr.SpatialReference()
+    l2e.ImportFromEPSG(27572)
+    src.SetProjection(l2e.ExportToWkt())
+    ids = np.array([[(133 - r) * 143 + i for i in range(143)] for r in range(134)], dtype=np.int16)
+    src.GetRasterBand(1).WriteArray(ids)
+
+    def rgba(png):
+        # GDAL's PNG driver: RGBA bands, or one band and a colour table
+        gdal.FileFromMemBuffer('/vsimem/w.png', bytes(png))
+        t = gdal.Open('/vsimem/w.png')
+        if t.RasterCount == 4:
+            out = np.stack([t.GetRasterBand(b + 1).ReadAsArray() for b in range(4)], axis=-1)
+        else:
+            ct = t.GetRasterBand(1).GetColorTable()
+            table = np.array([ct.GetColorEntry(i) for i in range(ct.GetCount())], dtype=np.int32)
+            out = table[t.GetRasterBand(1).ReadAsArray()]
+        t = None
+        gdal.Unlink('/vsimem/w.png')
+        return out
+
+    db = sqlite3.connect(path)
+    tiles = sorted(db.execute(
+        'SELECT tile_column, tile_row, tile_data FROM tiles WHERE zoom_level = ?', (zoom,)))
+    half = 20037508.342789244
+    size = 2 * half / (1 << zoom)
+    pixels = differ = 0
+    for x, row, png in tiles[::max(1, len(tiles) // 12)]:
+        y = (1 << zoom) - 1 - row
+        minx, maxy = -half + x * size, half - y * size
+        # the tile and a one-pixel border, so that edge pixels have neighbours
+        m = size / 256
+        warped = gdal.Warp('', src, format='MEM', dstSRS='EPSG:3857', width=258, height=258,
+                           outputBounds=(minx - m, maxy - size - m, minx + size + m, maxy + m),
+                           resampleAlg='near', errorThreshold=0, outputType=gdal.GDT_Int16,
+                           warpOptions=['INIT_DEST=-1'])
+        around = warped.GetRasterBand(1).ReadAsArray()
+        want_ids = around[1:257, 1:257]
+        got = rgba(png)
+        lut = {int(c): colour(int(c)) for c in np.unique(around)}
+        for r in range(256):
+            for c in range(256):
+                g = tuple(int(v) for v in got[r, c])
+                if g == lut[int(want_ids[r, c])]:
+                    continue
+                differ += 1
+                near = around[r:r + 3, c:c + 3]
+                if not any(lut[int(n)] == g for n in near.flat):
+                    fail('tile %d/%d/%d pixel (%d, %d): %s, GDAL warps cell %d (%s) there and '
+                         'no neighbour cell has that colour' % (zoom, x, y, c, r, g,
+                                                                want_ids[r, c], lut[int(want_ids[r, c])]))
+        pixels += 256 * 256
+    if pixels == 0 or differ > pixels / 1000:
+        fail('%d of %d pixels differ from GDAL\'s exact warp' % (differ, pixels))
+    return {'pixels': pixels, 'differ': differ}
+
+
 def main():
     mode = sys.argv[1]
     if mode == 'counts':
@@ -281,9 +364,10 @@ def main():
         return 0
     if mode == 'vector':
         out = check_vector(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), int(sys.argv[6]))
-    elif mode == 'raster':
-        out = check_raster(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), sys.argv[6],
-                           sys.argv[7], sys.argv[8], int(sys.argv[9]))
+    elif mode in ('raster', 'warp'):
+        check = check_raster if mode == 'raster' else check_warp
+        out = check(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), sys.argv[6],
+                    sys.argv[7], sys.argv[8], int(sys.argv[9]))
     else:
         print(__doc__)
         return 2
