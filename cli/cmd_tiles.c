@@ -2,9 +2,6 @@
  * catalog.json from the statistics files and the datamart (tiles/tiles.h,
  * docs/tiles.md). */
 #include <getopt.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -246,15 +243,6 @@ int cmd_tiles(int argc, char **argv)
         }
     }
     cr_config_free(&cfg);
-#ifdef __GLIBC__
-    /* GDAL's warp allocates and frees its buffers (megabytes) for every
-     * row of tiles; by default glibc hands them back to the kernel each
-     * time, and the page faults of taking them again cost more than the
-     * warp's arithmetic (0.05 s of a 0.65 s one-map run). Keep freed
-     * memory for reuse instead: this process is short-lived. */
-    mallopt(M_MMAP_THRESHOLD, 256 << 20);
-    mallopt(M_TRIM_THRESHOLD, 1 << 30);
-#endif
     if (status == CR_OK) {
         struct cr_tiles_report rep;
         status = cr_tiles_run(&o, &rep, &err);
