@@ -181,16 +181,33 @@ static void sample_run(struct sampler *S, int w, int16_t *band)
             size_t k00 = (size_t)bj * nx + bi, k10 = k00 + 1, k01 = k00 + nx, k11 = k01 + 1;
             int16_t *out = band + (size_t)bj * STEP * w + (size_t)bi * STEP;
             if (S->ok[k00] && S->ok[k10] && S->ok[k01] && S->ok[k11]) {
+                /* Bilinear values stay within the corners' box: when that
+                 * box is inside the grid, no pixel needs the edge tests. */
+                double x0 = fmin(fmin(S->x[k00], S->x[k10]), fmin(S->x[k01], S->x[k11]));
+                double x1 = fmax(fmax(S->x[k00], S->x[k10]), fmax(S->x[k01], S->x[k11]));
+                double y0 = fmin(fmin(S->y[k00], S->y[k10]), fmin(S->y[k01], S->y[k11]));
+                double y1 = fmax(fmax(S->y[k00], S->y[k10]), fmax(S->y[k01], S->y[k11]));
+                int inside =
+                    x0 >= 0 && y0 >= 0 && x1 + 1e-9 < CR_SAFRAN_NX && y1 + 1e-9 < CR_SAFRAN_NY;
                 for (int r = 0; r < STEP; r++) {
                     double fy = (r + 0.5) / STEP;
                     double lx = S->x[k00] + fy * (S->x[k01] - S->x[k00]);
                     double ly = S->y[k00] + fy * (S->y[k01] - S->y[k00]);
                     double rx = S->x[k10] + fy * (S->x[k11] - S->x[k10]);
                     double ry = S->y[k10] + fy * (S->y[k11] - S->y[k10]);
-                    for (int c = 0; c < STEP; c++) {
-                        double fx = (c + 0.5) / STEP;
-                        out[(size_t)r * w + c] =
-                            cell_at(S->cells, lx + fx * (rx - lx), ly + fx * (ry - ly));
+                    int16_t *o = out + (size_t)r * w;
+                    if (inside) {
+                        for (int c = 0; c < STEP; c++) {
+                            double fx = (c + 0.5) / STEP;
+                            int ix = (int)(lx + fx * (rx - lx) + 1.0e-10);
+                            int iy = (int)(ly + fx * (ry - ly) + 1.0e-10);
+                            o[c] = S->cells[iy * CR_SAFRAN_NX + ix];
+                        }
+                    } else {
+                        for (int c = 0; c < STEP; c++) {
+                            double fx = (c + 0.5) / STEP;
+                            o[c] = cell_at(S->cells, lx + fx * (rx - lx), ly + fx * (ry - ly));
+                        }
                     }
                 }
                 continue;
