@@ -198,14 +198,24 @@ def tile_sets(db, cells, zooms):
     return n
 
 
+def legend_of(path):
+    """The legend's breaks, and the RGBA colour of a value's class."""
+    lg = json.load(open(path, encoding='utf-8'))
+    breaks, colors = lg['breaks'], lg['colors']
+    if len(breaks) != len(colors) + 1 or sorted(breaks) != breaks:
+        fail('legend breaks/colors malformed')
+
+    def colour(v):
+        c = colors[next((i for i in range(len(colors)) if v < breaks[i + 1]), len(colors) - 1)]
+        return (int(c[1:3], 16), int(c[3:5], 16), int(c[5:7], 16), 255)
+    return breaks, colour
+
+
 def check_raster(path, grid, catalog, h, indicator, quantity, legend_path, zoom):
     cells = land_cells(grid)
     k = catalog_order(catalog).index(indicator)
     q = 0 if quantity == 'mean' else 1
-    lg = json.load(open(legend_path, encoding='utf-8'))
-    breaks, colors = lg['breaks'], lg['colors']
-    if len(breaks) != len(colors) + 1 or sorted(breaks) != breaks:
-        fail('legend breaks/colors malformed')
+    breaks, colour = legend_of(legend_path)
     db = sqlite3.connect(path)
     md = dict(db.execute('SELECT name, value FROM metadata'))
     if md.get('format') != 'png':
@@ -243,12 +253,6 @@ def check_raster(path, grid, catalog, h, indicator, quantity, legend_path, zoom)
             return (0, 0, 0, 0)
         return tuple(int(b.ReadAsArray(px, py, 1, 1)[0][0]) for b in bands)
 
-    def klass(v):
-        for i in range(len(colors)):
-            if v < breaks[i + 1]:
-                return i
-        return len(colors) - 1
-
     checked = nodata = 0
     seen_colours = set()
     lo, hi = math.inf, -math.inf
@@ -267,8 +271,7 @@ def check_raster(path, grid, catalog, h, indicator, quantity, legend_path, zoom)
             if got[3] != 0:
                 fail('cell %d has no value but pixel %s is not transparent' % (c, got))
             continue
-        want = colors[klass(v)]
-        want = (int(want[1:3], 16), int(want[3:5], 16), int(want[5:7], 16), 255)
+        want = colour(v)
         if got != want:
             fail('cell %d (%.4f, %.4f) value %s: pixel %s, want class colour %s' % (c, lon, lat, v, got, want))
         seen_colours.add(got)
@@ -286,17 +289,11 @@ def check_warp(path, grid, catalog, h, indicator, quantity, legend_path, zoom):
     cells = land_cells(grid)
     k = catalog_order(catalog).index(indicator)
     q = 0 if quantity == 'mean' else 1
-    lg = json.load(open(legend_path, encoding='utf-8'))
-    breaks, colors = lg['breaks'], lg['colors']
+    _, colour_of_value = legend_of(legend_path)
 
     def colour(c):
-        if c not in cells:
-            return (0, 0, 0, 0)
-        v = fixture(k, q, h, 50, c)
-        if math.isnan(v):
-            return (0, 0, 0, 0)
-        i = next((i for i in range(len(colors)) if v < breaks[i + 1]), len(colors) - 1)
-        return (int(colors[i][1:3], 16), int(colors[i][3:5], 16), int(colors[i][5:7], 16), 255)
+        v = fixture(k, q, h, 50, c) if c in cells else math.nan
+        return (0, 0, 0, 0) if math.isnan(v) else colour_of_value(v)
 
     # the SAFRAN grid as a raster of cell numbers j * 143 + i, row 0 north
     src = gdal.GetDriverByName('MEM').Create('', 143, 134, 1, gdal.GDT_Int16)
