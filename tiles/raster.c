@@ -141,18 +141,24 @@ static int zoom_index_init(struct zoom_index *zi, int z, const struct cr_lattice
 #define STEP 32
 
 struct sampler {
-    void *gen;            /* GDAL GenImgProj transformer, dst pixel -> src pixel */
-    const int16_t *cells; /* cell number of each source pixel, row 0 north */
-    double *x, *y, *z;    /* lattice points of one run of tiles */
+    void *gen;         /* GDAL GenImgProj transformer, dst pixel -> src pixel */
+    double *x, *y, *z; /* lattice points of one run of tiles */
     int *ok;
     double *px, *py, *pz; /* one block's pixels, when a corner fails */
     int *pok;
 };
 
+/* The cell number (j * 143 + i) of source pixel (ix, iy): row 0 of the
+ * source raster is the northern row j = 133. */
+static inline int16_t cell_of(int ix, int iy)
+{
+    return (int16_t)((CR_SAFRAN_NY - 1 - iy) * CR_SAFRAN_NX + ix);
+}
+
 /* The cell source position (sx, sy) falls in, -1 outside the grid: the
  * source pixel the position is in, 1e-10 absorbing rounding at pixel
  * edges (GDAL's GWKCheckAndComputeSrcOffsets). */
-static inline int16_t cell_at(const int16_t *cells, double sx, double sy)
+static inline int16_t cell_at(double sx, double sy)
 {
     if (!(sx >= 0 && sy >= 0))
         return -1;
@@ -160,7 +166,7 @@ static inline int16_t cell_at(const int16_t *cells, double sx, double sy)
     sy += 1.0e-10;
     if (sx >= CR_SAFRAN_NX || sy >= CR_SAFRAN_NY)
         return -1;
-    return cells[(int)sy * CR_SAFRAN_NX + (int)sx];
+    return cell_of((int)sx, (int)sy);
 }
 
 /* Cells of the w x 256 pixels of one run of tiles into band; the
@@ -201,12 +207,12 @@ static void sample_run(struct sampler *S, int w, int16_t *band)
                             double fx = (c + 0.5) / STEP;
                             int ix = (int)(lx + fx * (rx - lx) + 1.0e-10);
                             int iy = (int)(ly + fx * (ry - ly) + 1.0e-10);
-                            o[c] = S->cells[iy * CR_SAFRAN_NX + ix];
+                            o[c] = cell_of(ix, iy);
                         }
                     } else {
                         for (int c = 0; c < STEP; c++) {
                             double fx = (c + 0.5) / STEP;
-                            o[c] = cell_at(S->cells, lx + fx * (rx - lx), ly + fx * (ry - ly));
+                            o[c] = cell_at(lx + fx * (rx - lx), ly + fx * (ry - ly));
                         }
                     }
                 }
@@ -222,8 +228,7 @@ static void sample_run(struct sampler *S, int w, int16_t *band)
                 }
                 GDALGenImgProjTransform(S->gen, TRUE, STEP, S->px, S->py, S->pz, S->pok);
                 for (int c = 0; c < STEP; c++)
-                    out[(size_t)r * w + c] =
-                        S->pok[c] ? cell_at(S->cells, S->px[c], S->py[c]) : (int16_t)-1;
+                    out[(size_t)r * w + c] = S->pok[c] ? cell_at(S->px[c], S->py[c]) : (int16_t)-1;
             }
         }
 }
@@ -240,7 +245,6 @@ static int warp_base(struct cr_rast_grid *g, const struct cr_lattice *lat, int z
     size_t npts = (wmax / STEP + 1) * (CR_RASTER_TILE / STEP + 1);
     int16_t *band = malloc(wmax * CR_RASTER_TILE * sizeof *band);
     int16_t *tile = malloc(NPIX * sizeof *tile);
-    int16_t *cells = malloc(CR_SAFRAN_NCELL * sizeof *cells);
     unsigned char *land = calloc((size_t)zi->nx * zi->ny, 1);
     S.x = malloc(npts * sizeof *S.x);
     S.y = malloc(npts * sizeof *S.y);
@@ -250,8 +254,8 @@ static int warp_base(struct cr_rast_grid *g, const struct cr_lattice *lat, int z
     S.py = malloc(STEP * sizeof *S.py);
     S.pz = malloc(STEP * sizeof *S.pz);
     S.pok = malloc(STEP * sizeof *S.pok);
-    if (!band || !tile || !cells || !land || !S.x || !S.y || !S.z || !S.ok || !S.px || !S.py ||
-        !S.pz || !S.pok) {
+    if (!band || !tile || !land || !S.x || !S.y || !S.z || !S.ok || !S.px || !S.py || !S.pz ||
+        !S.pok) {
         rc = cr_err_set(err, CR_EINTERNAL, "out of memory");
         goto done;
     }
@@ -294,10 +298,6 @@ static int warp_base(struct cr_rast_grid *g, const struct cr_lattice *lat, int z
                     -CR_SAFRAN_STEP};
     GDALSetGeoTransform(src, gt);
     GDALSetProjection(src, src_wkt);
-    for (int r = 0; r < CR_SAFRAN_NY; r++)
-        for (int i = 0; i < CR_SAFRAN_NX; i++)
-            cells[r * CR_SAFRAN_NX + i] = (int16_t)((CR_SAFRAN_NY - 1 - r) * CR_SAFRAN_NX + i);
-    S.cells = cells;
     /* one transformer for every run; only its destination geotransform
      * changes */
     char **topt = CSLSetNameValue(NULL, "DST_SRS", dst_wkt);
@@ -357,7 +357,6 @@ done:
     free(S.pok);
     free(band);
     free(tile);
-    free(cells);
     free(land);
     if (src)
         GDALClose(src);
