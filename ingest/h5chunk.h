@@ -49,9 +49,10 @@ void cr_h5chunk_close(struct cr_h5chunk *c);
  * The same shortcut the other way: HDF5 would deflate each chunk with zlib,
  * allocating and freeing the codec's state every time (half of synth's
  * time went to zlib, a third to the kernel remapping those buffers). The
- * writer shuffles and deflates each map itself, with reused buffers (ISA-L's
- * igzip at level 1, three times libdeflate's speed for the same size;
- * libdeflate at higher levels), and stores it with H5Dwrite_chunk.
+ * writer shuffles and deflates each map itself, with reused buffers (at
+ * level 1 a run-length deflate, ingest/rle_deflate.h, five times
+ * libdeflate's speed for about the same size; libdeflate at higher
+ * levels), and stores it with H5Dwrite_chunk.
  *
  * Use: define the file with netCDF (the variable chunked one step by the
  * whole map, shuffle and/or deflate or no filter, float32), write every

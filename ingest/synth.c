@@ -264,10 +264,37 @@ static double normal_quantile(double p)
  * the normal quantiles of 65536 equiprobable bins, indexed by 16 random
  * bits, so one 64-bit draw gives four variates (tails cut at 4.2 sd). */
 #define NORMAL_BINS 65536
-static void normal_table_init(float *table)
+
+/* log P(Z > z) for a standard normal Z, sampled every 1/128 on [-2, 8] and
+ * read by linear interpolation, in place of an erfc and a log per wet
+ * cell-day. The function is concave, so the interpolation stays below it,
+ * by less than 1e-5; it is decreasing, so an amount's e (see generate_day)
+ * is never negative. Wet days have z above a threshold >= -1.29, and from
+ * z = 8 on, e is at its cap whatever the threshold. */
+#define TAIL_Z0   (-2.0)
+#define TAIL_STEP 128
+#define TAIL_N    (10 * TAIL_STEP + 1)
+
+/* Tables shared, read-only, by every run. */
+struct noise_tables {
+    float normal[NORMAL_BINS]; /* normal quantiles of equiprobable bins */
+    float log_tail[TAIL_N];    /* log P(Z > z), see TAIL_Z0 */
+};
+
+static void noise_tables_init(struct noise_tables *t)
 {
     for (int b = 0; b < NORMAL_BINS; b++)
-        table[b] = (float)normal_quantile((b + 0.5) / NORMAL_BINS);
+        t->normal[b] = (float)normal_quantile((b + 0.5) / NORMAL_BINS);
+    for (int k = 0; k < TAIL_N; k++)
+        t->log_tail[k] = (float)log(0.5 * erfc((TAIL_Z0 + (double)k / TAIL_STEP) / M_SQRT2));
+}
+
+static inline float log_tail_at(const float *table, float z)
+{
+    float x = (z - (float)TAIL_Z0) * TAIL_STEP;
+    x = x < 0 ? 0 : x > TAIL_N - 1.001f ? TAIL_N - 1.001f : x;
+    int k = (int)x;
+    return table[k] + (x - (float)k) * (table[k + 1] - table[k]);
 }
 
 /* ---- smooth random fields --------------------------------------------- */
@@ -321,12 +348,16 @@ static int field_init(struct field *f, int spacing, double phi, struct rng *r)
     return 0;
 }
 
-static void field_step(struct field *f, struct rng *r)
+static void field_step(struct field *f, struct rng *r, const float *normal)
 {
     double innov = sqrt(1 - f->phi * f->phi);
+    uint64_t bits = 0;
     for (int k = 0; k < f->nnx * f->nny; k++) {
-        f->nodes[k] = f->phi * f->nodes[k] + innov * rng_normal(r);
+        if (k % 4 == 0)
+            bits = rng_next(r);
+        f->nodes[k] = f->phi * f->nodes[k] + innov * normal[bits & 0xffff];
         f->now[k] = (float)f->nodes[k];
+        bits >>= 16;
     }
 }
 
@@ -353,6 +384,7 @@ struct cell_clim {
     float dtr;        /* mean diurnal range */
     float dtr_amp;    /* its seasonal half range (larger in summer) */
     float shape;      /* shape of wet-day amounts (< 1: skewed; smaller = heavier) */
+    float inv_shape;  /* 1 / shape */
     float summer_dry; /* share of the summer drying this cell gets */
     float pwet[12];   /* wet-day probability per month */
     float scale[12];  /* scale of wet-day amounts, mm/day */
@@ -363,9 +395,9 @@ struct cell_clim {
  * few large amounts) below e = 1, continued linearly (an exponential tail,
  * as a gamma distribution has) above, so that the maxima over millions of
  * cell-days stay within observed French records instead of exploding. */
-static inline double wet_amount_unit(double e, double k)
+static inline float wet_amount_unit(float e, float inv_k)
 {
-    return e <= 1 ? pow(e, 1.0 / k) : 1 + (e - 1) / k;
+    return e <= 1 ? powf(e, inv_k) : 1 + (e - 1) * inv_k;
 }
 
 /* Mean of wet_amount_unit for e ~ Exp(1), in closed form: the body
@@ -412,6 +444,7 @@ static void make_climatology(struct cell_clim *c, const struct cr_safran_point *
         650 + 0.55 * alt + 450 * atlantic + 350 * pyrenees_w + 700 * cevennes - 80 * med;
     double pwet_base = 0.33 + 0.15 * atlantic - 0.12 * med + 0.10 * mountain;
     c->shape = (float)(0.80 - 0.12 * cevennes - 0.06 * med - 0.04 * mountain);
+    c->inv_shape = 1 / c->shape;
     c->summer_dry = (float)(0.6 + 0.6 * med);
     double unit_mean = wet_amount_mean(c->shape);
     double pwet_sum = 0;
@@ -478,7 +511,7 @@ struct run_ctx {
     const struct experiment *exp;
     struct model_traits traits;
     const struct cell_clim *clim;
-    const float *normal;         /* NORMAL_BINS quantiles (normal_table_init) */
+    const struct noise_tables *tables;
     const double *lon2d, *lat2d; /* 143 x 134 */
     const char *crs_wkt;
 };
@@ -651,9 +684,41 @@ struct weather {
     float *zthr;     /* wet-day threshold on z, this year */
     float *log_pwet; /* the log of the wet-day probability it stands for */
     float *scale;    /* cell_clim.scale */
-    int32_t *cell;   /* per land cell: its index in a map */
+    /* Per land cell, one array each (the day loop streams through them;
+     * cell_clim's per-month arrays would spread a cell over two cache
+     * lines): */
+    int32_t *cell; /* its index in a map */
+    float *t0, *amp, *dtr, *dtr_amp, *inv_shape;
+    /* Today's wet cells, handled after the loop over all cells (a branch
+     * on wet or dry, taken at random, would stall it): */
+    int32_t *wet_cell;
+    float *wet_z, *wet_snow;
     int zthr_year;
 };
+
+static int weather_alloc(struct weather *w)
+{
+    size_t n = CR_SAFRAN_NLAND;
+    w->zthr = malloc(sizeof(float) * n * 12);
+    w->log_pwet = malloc(sizeof(float) * n * 12);
+    w->scale = malloc(sizeof(float) * n * 12);
+    w->cell = malloc(sizeof(int32_t) * n);
+    w->wet_cell = malloc(sizeof(int32_t) * n);
+    float **per_cell[] = {&w->t0,        &w->amp,   &w->dtr,     &w->dtr_amp,
+                          &w->inv_shape, &w->wet_z, &w->wet_snow};
+    int ok = w->zthr && w->log_pwet && w->scale && w->cell && w->wet_cell;
+    for (size_t k = 0; k < sizeof per_cell / sizeof per_cell[0]; k++)
+        ok &= (*per_cell[k] = malloc(sizeof(float) * n)) != NULL;
+    return ok ? 0 : -1;
+}
+
+static void weather_free(struct weather *w)
+{
+    void *arrays[] = {w->zthr, w->log_pwet, w->scale,   w->cell,      w->wet_cell, w->t0,
+                      w->amp,  w->dtr,      w->dtr_amp, w->inv_shape, w->wet_z,    w->wet_snow};
+    for (size_t k = 0; k < sizeof arrays / sizeof arrays[0]; k++)
+        free(arrays[k]);
+}
 
 static void update_thresholds(struct weather *w, const struct run_ctx *rc, int year)
 {
@@ -668,7 +733,7 @@ static void update_thresholds(struct weather *w, const struct run_ctx *rc, int y
             double p_wet = clampd(c->pwet[m] * change, 0.02, 0.9);
             double thr = normal_quantile(1 - p_wet);
             w->zthr[m * CR_SAFRAN_NLAND + p] = (float)thr;
-            w->log_pwet[m * CR_SAFRAN_NLAND + p] = (float)log(0.5 * erfc((float)thr / M_SQRT2));
+            w->log_pwet[m * CR_SAFRAN_NLAND + p] = log_tail_at(rc->tables->log_tail, (float)thr);
         }
     }
     w->zthr_year = year;
@@ -678,58 +743,65 @@ static void update_thresholds(struct weather *w, const struct run_ctx *rc, int y
 static void generate_day(struct weather *w, const struct run_ctx *rc, struct cr_date d, int doy,
                          int ylen, float *out[NVARS], size_t slot)
 {
-    field_step(&w->ft, &w->rng);
-    field_step(&w->fd, &w->rng);
-    field_step(&w->fp, &w->rng);
+    const float *normal = rc->tables->normal, *log_tail = rc->tables->log_tail;
+    field_step(&w->ft, &w->rng, normal);
+    field_step(&w->fd, &w->rng, normal);
+    field_step(&w->fp, &w->rng, normal);
     if (w->zthr_year != d.year)
         update_thresholds(w, rc, d.year);
     double phase = 2 * M_PI * (doy - 20.0) / ylen;
-    double season = -cos(phase); /* -1 mid-January, +1 mid-July */
     double year_frac = d.year + (doy - 0.5) / ylen;
     double dT = warming(rc->exp, year_frac) * rc->traits.sens;
-    double dT_day = dT * (1 + 0.22 * season); /* summers warm faster */
-    double sd = 3.0 - 0.55 * season;          /* weather noise, degC */
+    float season = (float)-cos(phase); /* -1 mid-January, +1 mid-July */
+    float base = (float)(rc->traits.bias + dT * (1 + 0.22 * season)); /* summers warm faster */
+    float sd = 3.0f - 0.55f * season;                                 /* weather noise, degC */
+    float dtr_base = (float)rc->traits.dtr_bias;
+    float wet_cooling = 0.8f * season;       /* cloudy: cooler summer days, milder winter ones */
+    float extreme_gain = (float)(0.06 * dT); /* +6 % per degC on heavy amounts */
+    float pf = (float)rc->traits.pfac;
     int m = d.month - 1;
-    double extreme_gain = 0.06 * dT; /* +6 % per degC on heavy amounts */
-    double pf = rc->traits.pfac;
     float *day[NVARS];
     for (int v = 0; v < NVARS; v++)
         day[v] = out[v] + slot * CR_SAFRAN_NCELL;
     const float *zthr = w->zthr + m * CR_SAFRAN_NLAND,
                 *log_pwet = w->log_pwet + m * CR_SAFRAN_NLAND;
-    const float *scale = w->scale + m * CR_SAFRAN_NLAND, *normal = rc->normal;
-    for (int p = 0; p < CR_SAFRAN_NLAND; p++) {
-        const struct cell_clim *c = &rc->clim[p];
-        uint64_t bits = rng_next(&w->rng);
-        double z = 0.866 * field_at(&w->fp, p) + 0.5 * normal[bits & 0xffff];
-        double thr = zthr[p];
-        double pr = 0;
-        int wet = z > thr;
-        if (wet) {
-            /* e = -log(u), u = P(Z > z | Z > thr) uniform on wet days,
-             * capped at u = 1e-12 */
-            double e = log_pwet[p] - log(0.5 * erfc(z / M_SQRT2));
-            if (e > 27.631021115928547)
-                e = 27.631021115928547;
-            pr = scale[p] * wet_amount_unit(e, c->shape) * pf;
-            pr *= 1 + extreme_gain * (e > 2.3 ? 1.0 : 0.3);
-        }
-        double tg = c->t0 + c->amp * season + rc->traits.bias + dT_day + sd * field_at(&w->ft, p) +
-                    0.35 * normal[(bits >> 16) & 0xffff];
-        if (wet)
-            tg -= 0.8 * season; /* cloudy: cooler summer days, milder winter ones */
-        double dtr = c->dtr + c->dtr_amp * season + rc->traits.dtr_bias +
-                     1.4 * field_at(&w->fd, p) - (wet ? 2.5 : 0);
-        if (dtr < 0.8)
-            dtr = 0.8;
-        double snow_frac = clampd((1.5 - tg) / 3.0, 0, 1);
+    const float *scale = w->scale + m * CR_SAFRAN_NLAND;
 
+    int nwet = 0;
+    for (int p = 0; p < CR_SAFRAN_NLAND; p++) {
+        uint64_t bits = rng_next(&w->rng);
+        float z = 0.866f * field_at(&w->fp, p) + 0.5f * normal[bits & 0xffff];
+        int wet = z > zthr[p];
+        float tg = w->t0[p] + w->amp[p] * season + base + sd * field_at(&w->ft, p) +
+                   0.35f * normal[(bits >> 16) & 0xffff] - (wet ? wet_cooling : 0);
+        float dtr = w->dtr[p] + w->dtr_amp[p] * season + dtr_base + 1.4f * field_at(&w->fd, p) -
+                    (wet ? 2.5f : 0);
+        dtr = dtr < 0.8f ? 0.8f : dtr;
+        float snow_frac = (1.5f - tg) * (1.0f / 3.0f);
+        snow_frac = snow_frac < 0 ? 0 : snow_frac > 1 ? 1 : snow_frac;
         int32_t k = w->cell[p];
-        day[V_TAS][k] = (float)(tg + 273.15);
-        day[V_TASMIN][k] = (float)(tg - 0.5 * dtr + 273.15);
-        day[V_TASMAX][k] = (float)(tg + 0.5 * dtr + 273.15);
-        day[V_PR][k] = (float)(pr / 86400.0);
-        day[V_PRSN][k] = (float)(pr * snow_frac / 86400.0);
+        day[V_TAS][k] = tg + 273.15f;
+        day[V_TASMIN][k] = tg - 0.5f * dtr + 273.15f;
+        day[V_TASMAX][k] = tg + 0.5f * dtr + 273.15f;
+        day[V_PR][k] = 0;
+        day[V_PRSN][k] = 0;
+        /* written always, kept when wet */
+        w->wet_cell[nwet] = p;
+        w->wet_z[nwet] = z;
+        w->wet_snow[nwet] = snow_frac;
+        nwet += wet;
+    }
+    for (int q = 0; q < nwet; q++) {
+        int p = w->wet_cell[q];
+        /* e = -log(u), u = P(Z > z | Z > thr) uniform on wet days, capped
+         * at u = 1e-12 */
+        float e = log_pwet[p] - log_tail_at(log_tail, w->wet_z[q]);
+        e = e > 27.631021115928547f ? 27.631021115928547f : e;
+        float pr = scale[p] * wet_amount_unit(e, w->inv_shape[p]) * pf;
+        pr *= 1 + extreme_gain * (e > 2.3f ? 1.0f : 0.3f);
+        int32_t k = w->cell[p];
+        day[V_PR][k] = pr * (1.0f / 86400.0f);
+        day[V_PRSN][k] = pr * w->wet_snow[q] * (1.0f / 86400.0f);
     }
 }
 
@@ -852,18 +924,20 @@ static int run_one(const struct run_ctx *rc, struct cr_synth_report *rep, struct
     rng_seed(&w.rng, seed);
     float *buf[NVARS] = {0};
     int status = CR_OK;
-    w.zthr = malloc(sizeof *w.zthr * CR_SAFRAN_NLAND * 12);
-    w.log_pwet = malloc(sizeof *w.log_pwet * CR_SAFRAN_NLAND * 12);
-    w.scale = malloc(sizeof *w.scale * CR_SAFRAN_NLAND * 12);
-    w.cell = malloc(sizeof *w.cell * CR_SAFRAN_NLAND);
-    if (!w.zthr || !w.log_pwet || !w.scale || !w.cell || field_init(&w.ft, 24, 0.82, &w.rng) ||
+    if (weather_alloc(&w) || field_init(&w.ft, 24, 0.82, &w.rng) ||
         field_init(&w.fd, 16, 0.6, &w.rng) || field_init(&w.fp, 5, 0.35, &w.rng)) {
         status = cr_err_set(err, CR_EINTERNAL, "out of memory");
         goto done;
     }
     for (int p = 0; p < CR_SAFRAN_NLAND; p++) {
         const struct cr_safran_point *pt = &cr_safran_grid_points[p];
+        const struct cell_clim *c = &rc->clim[p];
         w.cell[p] = pt->j * CR_SAFRAN_NX + pt->i;
+        w.t0[p] = c->t0;
+        w.amp[p] = c->amp;
+        w.dtr[p] = c->dtr;
+        w.dtr_amp[p] = c->dtr_amp;
+        w.inv_shape[p] = c->inv_shape;
         for (int m = 0; m < 12; m++)
             w.scale[m * CR_SAFRAN_NLAND + p] = rc->clim[p].scale[m];
     }
@@ -888,10 +962,7 @@ static int run_one(const struct run_ctx *rc, struct cr_synth_report *rep, struct
 done:
     for (int v = 0; v < NVARS; v++)
         free(buf[v]);
-    free(w.zthr);
-    free(w.log_pwet);
-    free(w.scale);
-    free(w.cell);
+    weather_free(&w);
     field_free(&w.ft);
     field_free(&w.fd);
     field_free(&w.fp);
@@ -958,13 +1029,13 @@ int cr_synth_run(const struct cr_synth_opts *o, struct cr_synth_report *rep, str
     cr_remove_stale_parts(o->out_dir);
 
     struct cell_clim *clim = malloc(sizeof *clim * CR_SAFRAN_NLAND);
-    float *normal = malloc(sizeof *normal * NORMAL_BINS);
+    struct noise_tables *tables = malloc(sizeof *tables);
     double *lon2d = malloc(sizeof(double) * CR_SAFRAN_NCELL);
     double *lat2d = malloc(sizeof(double) * CR_SAFRAN_NCELL);
     char *wkt = NULL;
     size_t njobs = o->models.n * o->scenarios.n;
     struct job *jobs = calloc(njobs, sizeof *jobs);
-    if (!clim || !normal || !lon2d || !lat2d || !jobs) {
+    if (!clim || !tables || !lon2d || !lat2d || !jobs) {
         status = cr_err_set(err, CR_EINTERNAL, "out of memory");
         goto done;
     }
@@ -972,7 +1043,7 @@ int cr_synth_run(const struct cr_synth_opts *o, struct cr_synth_report *rep, str
         goto done;
     for (int p = 0; p < CR_SAFRAN_NLAND; p++)
         make_climatology(&clim[p], &cr_safran_grid_points[p]);
-    normal_table_init(normal);
+    noise_tables_init(tables);
 
     /* Longest runs first, so that workers finish together. */
     size_t k = 0;
@@ -1002,7 +1073,7 @@ int cr_synth_run(const struct cr_synth_opts *o, struct cr_synth_report *rep, str
                                  find_experiment(jobs[k].scenario),
                                  traits_of(jobs[k].model, o->seed),
                                  clim,
-                                 normal,
+                                 tables,
                                  lon2d,
                                  lat2d,
                                  wkt};
@@ -1048,7 +1119,7 @@ int cr_synth_run(const struct cr_synth_opts *o, struct cr_synth_report *rep, str
                                      find_experiment(jobs[k].scenario),
                                      traits_of(jobs[k].model, o->seed),
                                      clim,
-                                     normal,
+                                     tables,
                                      lon2d,
                                      lat2d,
                                      wkt};
@@ -1078,7 +1149,7 @@ done:
     free(jobs);
     free(wkt);
     free(clim);
-    free(normal);
+    free(tables);
     free(lon2d);
     free(lat2d);
     return status;
