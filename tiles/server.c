@@ -491,7 +491,14 @@ int cr_serve_start(const struct cr_serve_opts *o, struct cr_server **out, struct
     memset(&ss, 0, sizeof ss);
     struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
     struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
+    /* poll(), not epoll: libmicrohttpd 0.9.75's epoll loop (MHD_epoll) takes
+     * at most 128 events per epoll_wait and, when it gets exactly 128, waits
+     * again with the full timeout before handling any. A worker thread whose
+     * 128 connections (256 max / 2 threads) all had a request ready slept
+     * with them unanswered until the 30 s connection timeout closed them
+     * (tests/integration/serve_load.sh, 1 run in ~10). poll has no such
+     * batch, and is as fast here for a few hundred connections per thread. */
+    unsigned flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
                      MHD_USE_TURBO;
     if (inet_pton(AF_INET, o->listen, &a4->sin_addr) == 1) {
         a4->sin_family = AF_INET;

@@ -1,7 +1,7 @@
 /* server.h — `climrisk serve`: the HTTP server of the viewer, the tile
  * archives, the catalogue, popups and live tiles from the datamart.
  *
- * Built on libmicrohttpd (epoll, a pool of threads, a connection limit and
+ * Built on libmicrohttpd (poll, a pool of threads, a connection limit and
  * an inactivity timeout); requests that query PostgreSQL are suspended and
  * handed to a small pool of libpq connections so a slow query never blocks
  * file serving. docs/serve.md lists the endpoints. The server only ever
