@@ -498,8 +498,8 @@ int cr_serve_start(const struct cr_serve_opts *o, struct cr_server **out, struct
      * with them unanswered until the 30 s connection timeout closed them
      * (tests/integration/serve_load.sh, 1 run in ~10). poll has no such
      * batch, and is as fast here for a few hundred connections per thread. */
-    unsigned flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
-                     MHD_USE_TURBO;
+    unsigned flags =
+        MHD_USE_POLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
     if (inet_pton(AF_INET, o->listen, &a4->sin_addr) == 1) {
         a4->sin_family = AF_INET;
         a4->sin_port = htons((uint16_t)o->port);
