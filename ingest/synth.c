@@ -384,7 +384,6 @@ struct cell_clim {
     float dtr;        /* mean diurnal range */
     float dtr_amp;    /* its seasonal half range (larger in summer) */
     float shape;      /* shape of wet-day amounts (< 1: skewed; smaller = heavier) */
-    float inv_shape;  /* 1 / shape */
     float summer_dry; /* share of the summer drying this cell gets */
     float pwet[12];   /* wet-day probability per month */
     float scale[12];  /* scale of wet-day amounts, mm/day */
@@ -444,7 +443,6 @@ static void make_climatology(struct cell_clim *c, const struct cr_safran_point *
         650 + 0.55 * alt + 450 * atlantic + 350 * pyrenees_w + 700 * cevennes - 80 * med;
     double pwet_base = 0.33 + 0.15 * atlantic - 0.12 * med + 0.10 * mountain;
     c->shape = (float)(0.80 - 0.12 * cevennes - 0.06 * med - 0.04 * mountain);
-    c->inv_shape = 1 / c->shape;
     c->summer_dry = (float)(0.6 + 0.6 * med);
     double unit_mean = wet_amount_mean(c->shape);
     double pwet_sum = 0;
@@ -937,7 +935,7 @@ static int run_one(const struct run_ctx *rc, struct cr_synth_report *rep, struct
         w.amp[p] = c->amp;
         w.dtr[p] = c->dtr;
         w.dtr_amp[p] = c->dtr_amp;
-        w.inv_shape[p] = c->inv_shape;
+        w.inv_shape[p] = 1 / c->shape;
         for (int m = 0; m < 12; m++)
             w.scale[m * CR_SAFRAN_NLAND + p] = rc->clim[p].scale[m];
     }
