@@ -57,7 +57,10 @@ timed() { # command... -> "wall rss_kb cpu_s" (best wall of $REPEAT runs)
     done
     echo "$best"
 }
-# warm the page cache so every contender reads from memory alike
+# warm the page cache so every contender reads from memory alike, and keep
+# climrisk from dropping what it read (core/dropbehind.h), which would send
+# the next contender to the disk
+export CLIMRISK_KEEP_CACHE=1
 cat $(files "$D30") >/dev/null
 
 read -r t_floor _ cpu_floor < <(timed "$NCREAD" $(ncread_args "$D30"))

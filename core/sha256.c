@@ -1,6 +1,8 @@
 /* sha256.c — SHA-256 through OpenSSL EVP; see sha256.h. */
 #include "sha256.h"
 
+#include "dropbehind.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -52,7 +54,7 @@ int cr_sha256_buf(const void *data, size_t len, char hex[CR_SHA256_HEX], struct 
     return CR_OK;
 }
 
-int cr_sha256_file(const char *path, char hex[CR_SHA256_HEX], struct cr_err *err)
+static int hash_file(const char *path, int drop, char hex[CR_SHA256_HEX], struct cr_err *err)
 {
     FILE *fp = fopen(path, "rb");
     if (!fp)
@@ -63,10 +65,18 @@ int cr_sha256_file(const char *path, char hex[CR_SHA256_HEX], struct cr_err *err
         fclose(fp);
         return rc;
     }
+    struct cr_drop_behind cache = {.fd = -1};
+    if (drop)
+        cr_drop_behind_open(&cache, path);
     unsigned char buf[1 << 16];
     size_t n;
-    while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
+    long long off = 0;
+    while ((n = fread(buf, 1, sizeof buf, fp)) > 0) {
         cr_sha256_update(&h, buf, n);
+        cr_drop_behind_read(&cache, off, off + (long long)n);
+        off += (long long)n;
+    }
+    cr_drop_behind_close(&cache);
     if (ferror(fp)) {
         cr_sha256_free(&h);
         fclose(fp);
@@ -75,4 +85,14 @@ int cr_sha256_file(const char *path, char hex[CR_SHA256_HEX], struct cr_err *err
     fclose(fp);
     cr_sha256_final(&h, hex);
     return CR_OK;
+}
+
+int cr_sha256_file(const char *path, char hex[CR_SHA256_HEX], struct cr_err *err)
+{
+    return hash_file(path, 0, hex, err);
+}
+
+int cr_sha256_file_uncached(const char *path, char hex[CR_SHA256_HEX], struct cr_err *err)
+{
+    return hash_file(path, 1, hex, err);
 }

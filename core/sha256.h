@@ -25,5 +25,10 @@ void cr_sha256_free(struct cr_sha256 *h);
 /* One-shot digests. */
 int cr_sha256_buf(const void *data, size_t len, char hex[CR_SHA256_HEX], struct cr_err *err);
 int cr_sha256_file(const char *path, char hex[CR_SHA256_HEX], struct cr_err *err);
+/* The same for a large file read once more by block afterwards (compute's
+ * inputs): its pages leave the page cache as they are hashed, because
+ * keeping the whole file cached costs more than reading it twice
+ * (core/dropbehind.h). */
+int cr_sha256_file_uncached(const char *path, char hex[CR_SHA256_HEX], struct cr_err *err);
 
 #endif

@@ -63,7 +63,7 @@ static void *hash_main(void *arg)
     struct hash_job *h = arg;
     double t0 = cr_now();
     for (size_t i = 0; i < h->n && h->rc == CR_OK; i++)
-        h->rc = cr_sha256_file(h->paths[i], h->hex[i], &h->err);
+        h->rc = cr_sha256_file_uncached(h->paths[i], h->hex[i], &h->err);
     h->seconds = cr_now() - t0;
     return NULL;
 }

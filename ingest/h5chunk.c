@@ -15,6 +15,8 @@
 
 #include "rle_deflate.h"
 
+#include "../core/dropbehind.h"
+
 #include <hdf5.h>
 #include <isa-l/igzip_lib.h>
 #include <libdeflate.h>
@@ -42,6 +44,7 @@ struct decoder {
  * filters were skipped when it was written (H5Dread_chunk's mask). */
 struct stored {
     size_t off, len;
+    long long addr; /* where in the file */
     uint32_t mask;
     int unwritten; /* never written: all fill values */
 };
@@ -60,8 +63,9 @@ struct cr_h5chunk {
     size_t raw_cap;
     struct stored *stored; /* where each chunk of one read lies in raw */
     size_t stored_cap;
-    float *chunk;  /* the decoded chunk, when ct > 1 */
-    size_t cached; /* which chunk `chunk` holds, or SIZE_MAX */
+    float *chunk;                /* the decoded chunk, when ct > 1 */
+    size_t cached;               /* which chunk `chunk` holds, or SIZE_MAX */
+    struct cr_drop_behind cache; /* chunks fetched leave the page cache */
 };
 
 static const char *check_pipeline(struct cr_h5chunk *c, hid_t dcpl)
@@ -165,6 +169,7 @@ struct cr_h5chunk *cr_h5chunk_open(const char *path, const char *var_name, int n
     }
     c->file = c->dset = H5I_INVALID_HID;
     c->cached = SIZE_MAX;
+    c->cache.fd = -1;
     c->threads = threads < 1                        ? 1
                  : threads > CR_H5CHUNK_MAX_THREADS ? CR_H5CHUNK_MAX_THREADS
                                                     : threads;
@@ -196,6 +201,7 @@ struct cr_h5chunk *cr_h5chunk_open(const char *path, const char *var_name, int n
             *why = reason;
         return NULL;
     }
+    cr_drop_behind_open(&c->cache, path);
     return c;
 }
 
@@ -235,13 +241,16 @@ static int fetch_chunk(struct cr_h5chunk *c, size_t k, size_t slot, size_t *used
     struct stored *st = &c->stored[slot];
     hsize_t offset[3] = {(hsize_t)(k * c->ct), 0, 0};
     hsize_t size = 0;
+    haddr_t addr = HADDR_UNDEF;
+    unsigned mask = 0;
     herr_t h;
     H5E_BEGIN_TRY
     {
-        h = H5Dget_chunk_storage_size(c->dset, offset, &size);
+        h = H5Dget_chunk_info_by_coord(c->dset, offset, &mask, &addr, &size);
     }
     H5E_END_TRY;
-    *st = (struct stored){*used, (size_t)size, 0, h < 0 || size == 0};
+    int unwritten = h < 0 || size == 0 || addr == HADDR_UNDEF;
+    *st = (struct stored){*used, (size_t)size, unwritten ? -1 : (long long)addr, 0, unwritten};
     if (st->unwritten)
         return 0;
     if (*used + st->len > c->raw_cap) {
@@ -261,6 +270,24 @@ static int fetch_chunk(struct cr_h5chunk *c, size_t k, size_t slot, size_t *used
         return -1;
     *used += st->len;
     return 0;
+}
+
+/* The file's bytes of the n chunks just fetched (DRIAS's lie end to end,
+ * in time order) are not read again. */
+static void drop_fetched(struct cr_h5chunk *c, size_t n)
+{
+    long long lo = -1, hi = -1;
+    for (size_t i = 0; i < n; i++) {
+        const struct stored *st = &c->stored[i];
+        if (st->unwritten)
+            continue;
+        if (lo < 0 || st->addr < lo)
+            lo = st->addr;
+        if (st->addr + (long long)st->len > hi)
+            hi = st->addr + (long long)st->len;
+    }
+    if (lo >= 0)
+        cr_drop_behind_read(&c->cache, lo, hi);
 }
 
 /* Decode one fetched chunk (all ct steps) into dst. */
@@ -325,6 +352,7 @@ static int read_steps(struct cr_h5chunk *c, size_t t0, size_t nt, float *out)
     for (size_t i = 0; i < nt; i++)
         if (fetch_chunk(c, t0 + i, i, &used) != 0)
             return -1;
+    drop_fetched(c, nt);
     int nthreads = c->threads;
     if ((size_t)nthreads > nt)
         nthreads = (int)nt;
@@ -370,8 +398,10 @@ int cr_h5chunk_read(struct cr_h5chunk *c, size_t t0, size_t nt, float *out)
         if (c->cached != k) {
             c->cached = SIZE_MAX;
             size_t used = 0;
-            if (fetch_chunk(c, k, 0, &used) != 0 ||
-                decode_chunk(c, &c->dec[0], &c->stored[0], c->chunk) != 0)
+            if (fetch_chunk(c, k, 0, &used) != 0)
+                return -1;
+            drop_fetched(c, 1);
+            if (decode_chunk(c, &c->dec[0], &c->stored[0], c->chunk) != 0)
                 return -1;
             c->cached = k;
         }
@@ -398,6 +428,7 @@ void cr_h5chunk_close(struct cr_h5chunk *c)
     free(c->raw);
     free(c->stored);
     free(c->chunk);
+    cr_drop_behind_close(&c->cache);
     free(c);
 }
 
@@ -414,6 +445,7 @@ struct cr_h5chunk_writer {
     unsigned char *shuffled;                /* the map's bytes, shuffled */
     unsigned char *packed;                  /* the chunk as stored */
     size_t packed_cap;
+    struct cr_drop_behind cache; /* written chunks leave the page cache */
 };
 
 /* The inverse of unshuffle4: byte b of value i goes to b * n + i. */
@@ -500,6 +532,7 @@ int cr_h5chunk_writer_open(struct cr_h5chunk_writer **out, const char *path, con
     w->ntime = ntime;
     w->dset = H5I_INVALID_HID;
     w->file = H5I_INVALID_HID;
+    w->cache.fd = -1;
     hid_t dcpl = H5I_INVALID_HID;
     const char *why = open_dataset(path, var_name, H5F_ACC_RDWR, &w->file, &w->dset, &dcpl);
     if (!why) {
@@ -536,6 +569,7 @@ int cr_h5chunk_writer_open(struct cr_h5chunk_writer **out, const char *path, con
         cr_h5chunk_writer_close(w, &ignored);
         return rc;
     }
+    cr_drop_behind_open(&w->cache, path);
     *out = w;
     return CR_OK;
 }
@@ -602,6 +636,7 @@ int cr_h5chunk_write(struct cr_h5chunk_writer *w, size_t t, const float *map, st
                           "writing '%s': HDF5 could not store step %zu (disk "
                           "full?)",
                           w->path, t);
+    cr_drop_behind_wrote(&w->cache, bytes);
     return CR_OK;
 }
 
@@ -618,6 +653,7 @@ int cr_h5chunk_writer_close(struct cr_h5chunk_writer *w, struct cr_err *err)
             bad |= H5Fclose(w->file) < 0;
     }
     H5E_END_TRY;
+    cr_drop_behind_close(&w->cache);
     if (w->deflater)
         libdeflate_free_compressor(w->deflater);
     free(w->code);

@@ -17,7 +17,8 @@
  * around every call, as for netCDF: HDF5 is called from the caller's thread
  * only. With threads > 1, a read of several one-step chunks inflates them
  * on that many threads (started and joined inside the call): one reader
- * then keeps more than one core busy. */
+ * then keeps more than one core busy. Chunks read, and chunks written by
+ * the writer below, leave the page cache (core/dropbehind.h). */
 #ifndef CR_H5CHUNK_H
 #define CR_H5CHUNK_H
 

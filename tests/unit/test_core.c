@@ -1,4 +1,6 @@
-/* test_core.c — hashing, strict parsing and atomic files. */
+/* test_core.c — hashing, strict parsing, atomic files and page-cache
+ * advice. */
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,9 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
+#include "core/dropbehind.h"
 #include "core/error.h"
 #include "core/fsutil.h"
 #include "core/sha256.h"
@@ -158,12 +163,134 @@ static void test_error_prefix(void **state)
     assert_string_equal(cr_status_name(CR_EEXTERNAL), "external failure");
 }
 
+/* ---- drop-behind: measured with mincore, which reports which pages of
+ * a file are in the page cache. */
+
+#define DB_FILE_MB 40
+
+/* Fraction of path's pages in the page cache. */
+static double resident(const char *path)
+{
+    int fd = open(path, O_RDONLY);
+    assert_true(fd >= 0);
+    struct stat st;
+    assert_int_equal(fstat(fd, &st), 0);
+    void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+    assert_true(map != MAP_FAILED);
+    long page = sysconf(_SC_PAGESIZE);
+    size_t npages = ((size_t)st.st_size + (size_t)page - 1) / (size_t)page, in = 0;
+    unsigned char *vec = malloc(npages);
+    assert_int_equal(mincore(map, (size_t)st.st_size, vec), 0);
+    for (size_t i = 0; i < npages; i++)
+        in += vec[i] & 1;
+    free(vec);
+    munmap(map, (size_t)st.st_size);
+    close(fd);
+    return (double)in / (double)npages;
+}
+
+/* A file under TMPDIR written in 1 MB pieces, each reported to a
+ * drop-behind writer; NULL (test skipped) where the kernel cannot drop
+ * pages (tmpfs keeps them: they are the file). */
+static const char *write_followed(const char *name)
+{
+    static char path[1100];
+    const char *base = getenv("TMPDIR");
+    snprintf(path, sizeof path, "%s/%s", base && *base ? base : "/tmp", name);
+    struct statfs fs;
+    if (statfs(base && *base ? base : "/tmp", &fs) == 0 && fs.f_type == 0x01021994 /* tmpfs */)
+        return NULL;
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    assert_true(fd >= 0);
+    struct cr_drop_behind db;
+    cr_drop_behind_open(&db, path);
+    static char buf[1 << 20];
+    for (int i = 0; i < DB_FILE_MB; i++) {
+        memset(buf, 'a' + i % 26, sizeof buf);
+        assert_int_equal(write(fd, buf, sizeof buf), (ssize_t)sizeof buf);
+        cr_drop_behind_wrote(&db, sizeof buf);
+        /* at 20 MB: the first 8-MB window is gone (the second is being
+         * written out, the rest waits for the third) */
+        if (i + 1 == 20 && db.fd >= 0)
+            assert_true(resident(path) < (20.0 - 8 + 1) / 20);
+    }
+    assert_int_equal(close(fd), 0);
+    cr_drop_behind_close(&db);
+    return path;
+}
+
+static void test_drop_behind_writer(void **state)
+{
+    (void)state;
+    /* Kept (the switch for comparing): the kernel caches what was written,
+     * so a low count below is the writer's doing. */
+    setenv("CLIMRISK_KEEP_CACHE", "1", 1);
+    const char *path = write_followed("kept");
+    unsetenv("CLIMRISK_KEEP_CACHE");
+    if (!path)
+        skip();
+    assert_true(resident(path) > 0.9);
+    unlink(path);
+    path = write_followed("dropped");
+    assert_true(resident(path) < 0.1);
+    unlink(path);
+}
+
+static void test_drop_behind_reader(void **state)
+{
+    (void)state;
+    setenv("CLIMRISK_KEEP_CACHE", "1", 1);
+    const char *path = write_followed("read");
+    unsetenv("CLIMRISK_KEEP_CACHE");
+    if (!path)
+        skip();
+    assert_true(resident(path) > 0.9);
+    /* read in pieces and reported: dropped as the reading goes (once
+     * written out: dirty pages stay) */
+    int fd = open(path, O_RDONLY);
+    assert_int_equal(fsync(fd), 0);
+    struct cr_drop_behind db;
+    cr_drop_behind_open(&db, path);
+    static char buf[1 << 16];
+    long long off = 0;
+    ssize_t n;
+    /* pieces of a chunk's size, which page boundaries do not divide */
+    while ((n = pread(fd, buf, 50003, off)) > 0) {
+        cr_drop_behind_read(&db, off, off + n);
+        off += n;
+        /* at 20 MB: the first 16 are gone (two 8-MB windows), but for
+         * at most one folio (2 MB) across the second window's end */
+        if (off >= 20LL << 20 && off - n < 20LL << 20)
+            assert_true(resident(path) < (40.0 - 16 + 2) / 40);
+    }
+    close(fd);
+    cr_drop_behind_close(&db);
+    /* (without the drops' margin, the folios across window ends stay) */
+    assert_true(resident(path) < 0.1);
+    /* hashing a file for a reader (compute's inputs) leaves it uncached
+     * too; other hashing leaves the cache alone */
+    fd = open(path, O_RDONLY);
+    while (read(fd, buf, sizeof buf) > 0)
+        ;
+    close(fd);
+    assert_true(resident(path) > 0.9);
+    char hex[CR_SHA256_HEX], hex2[CR_SHA256_HEX];
+    struct cr_err err;
+    assert_int_equal(cr_sha256_file(path, hex, &err), CR_OK);
+    assert_true(resident(path) > 0.9);
+    assert_int_equal(cr_sha256_file_uncached(path, hex2, &err), CR_OK);
+    assert_string_equal(hex, hex2);
+    assert_true(resident(path) < 0.1);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sha256_vectors), cmocka_unit_test(test_sha256_file_streams),
-        cmocka_unit_test(test_strict_parsing), cmocka_unit_test(test_strlist),
-        cmocka_unit_test(test_atomic_file),    cmocka_unit_test(test_error_prefix),
+        cmocka_unit_test(test_sha256_vectors),     cmocka_unit_test(test_sha256_file_streams),
+        cmocka_unit_test(test_strict_parsing),     cmocka_unit_test(test_strlist),
+        cmocka_unit_test(test_atomic_file),        cmocka_unit_test(test_error_prefix),
+        cmocka_unit_test(test_drop_behind_writer), cmocka_unit_test(test_drop_behind_reader),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
