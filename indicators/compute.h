@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "../core/error.h"
+#include "../core/sha256.h"
 #include "../core/strutil.h"
 #include "engine.h"
 
@@ -44,6 +45,12 @@ struct cr_compute_job {
     /* Threads inflating each block read (ingest/h5chunk.h); 0 means 1.
      * cr_compute_parallel sets it for jobs that leave it 0. */
     int decode_threads;
+    /* The sha256 of input files the caller has already hashed (the
+     * pipeline's state has them all): returns 1 with hex filled, or 0 to
+     * have the file hashed here. Called from cr_compute's thread before
+     * the computation starts; NULL: every file is hashed. */
+    int (*known_sha256)(void *user, const char *path, char hex[CR_SHA256_HEX]);
+    void *known_sha256_user;
 };
 
 struct cr_compute_report {

@@ -119,7 +119,10 @@ int cr_state_file_hash(struct cr_state *st, const char *path, char hex[CR_SHA256
     sqlite3_finalize(q);
     if (found)
         return CR_OK;
-    int rc = cr_sha256_file(path, hex, err);
+    /* Files are hashed right after they are written (or found), and
+     * those worth the care are large: inputs and annual files, read again
+     * by block later, if at all (core/dropbehind.h). */
+    int rc = cr_sha256_file_uncached(path, hex, err);
     if (rc)
         return rc;
     if (sqlite3_prepare_v2(st->db,

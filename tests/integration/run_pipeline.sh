@@ -89,6 +89,14 @@ report=$(tr -d ' \n' <"$W/run/report.json")
 grep -q '"status":"ok"' <<<"$report" || fail "report status"
 grep -q "\"tasks_done\":$ntasks" <<<"$report" || fail "report: every task done"
 ls "$W"/annual/A_B_historical.nc "$W"/annual/C_D_rcp85.nc >/dev/null || fail "annual files"
+# provenance: every input with its sha256 as sha256sum computes it (compute
+# takes them from the run's state instead of hashing the files again)
+ncdump -h "$W/annual/C_D_rcp85.nc" >"$TMPDIR/prov"
+[ "$(ls "$W"/data/*C_D_rcp8.5*.nc | wc -l)" -eq 5 ] || fail "five input files of C_D rcp85"
+for f in "$W"/data/*C_D_rcp8.5*.nc; do
+    grep -q "$(sha256sum "$f" | cut -d' ' -f1) $(basename "$f")" "$TMPDIR/prov" ||
+        fail "sha256 of $(basename "$f") not in input_files"
+done
 ncdump -h "$W/stats/rcp85.nc" | grep -q "swe_max_ens_anom" || fail "statistics file"
 # the datamart holds the run: lineage, H1 statistics, the annual series
 [ "$(dm_psql "select count(*) from datamart.load_run where status = 'ok'")" -eq 1 ] || fail "load_run row"

@@ -9,9 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "core/dropbehind.h"
@@ -19,6 +17,7 @@
 #include "core/fsutil.h"
 #include "core/sha256.h"
 #include "core/strutil.h"
+#include "support/ncmake.h"
 
 /* FIPS 180-2 test vectors. */
 static void test_sha256_vectors(void **state)
@@ -168,26 +167,7 @@ static void test_error_prefix(void **state)
 
 #define DB_FILE_MB 40
 
-/* Fraction of path's pages in the page cache. */
-static double resident(const char *path)
-{
-    int fd = open(path, O_RDONLY);
-    assert_true(fd >= 0);
-    struct stat st;
-    assert_int_equal(fstat(fd, &st), 0);
-    void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
-    assert_true(map != MAP_FAILED);
-    long page = sysconf(_SC_PAGESIZE);
-    size_t npages = ((size_t)st.st_size + (size_t)page - 1) / (size_t)page, in = 0;
-    unsigned char *vec = malloc(npages);
-    assert_int_equal(mincore(map, (size_t)st.st_size, vec), 0);
-    for (size_t i = 0; i < npages; i++)
-        in += vec[i] & 1;
-    free(vec);
-    munmap(map, (size_t)st.st_size);
-    close(fd);
-    return (double)in / (double)npages;
-}
+#define resident ncm_resident
 
 /* A file under TMPDIR written in 1 MB pieces, each reported to a
  * drop-behind writer; NULL (test skipped) where the kernel cannot drop
@@ -197,9 +177,6 @@ static const char *write_followed(const char *name)
     static char path[1100];
     const char *base = getenv("TMPDIR");
     snprintf(path, sizeof path, "%s/%s", base && *base ? base : "/tmp", name);
-    struct statfs fs;
-    if (statfs(base && *base ? base : "/tmp", &fs) == 0 && fs.f_type == 0x01021994 /* tmpfs */)
-        return NULL;
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     assert_true(fd >= 0);
     struct cr_drop_behind db;
@@ -216,7 +193,7 @@ static const char *write_followed(const char *name)
     }
     assert_int_equal(close(fd), 0);
     cr_drop_behind_close(&db);
-    return path;
+    return ncm_resident(path) < 0 ? NULL : path;
 }
 
 static void test_drop_behind_writer(void **state)

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ingest/cffile.h"
 #include "ingest/h5chunk.h"
@@ -329,6 +330,75 @@ static void expect_written(const char *name, int shuffle, int level, int noisy)
 #undef WRITTEN
 }
 
+/* Written and read chunks leave the page cache (core/dropbehind.h): a
+ * DRIAS-sized map of noise for 640 steps (about 45 MB stored), read back
+ * in blocks of 16 steps as compute reads. */
+static void test_page_cache(void **state)
+{
+    (void)state;
+    enum { MY = 134, MX = 143, STEPS = 640, BLOCK = 16 };
+    const char *path = ncm_path("cache.nc");
+    int ncid, dims[3], var;
+    check_nc(nc_create(path, NC_CLOBBER | NC_NETCDF4, &ncid), "create");
+    check_nc(nc_def_dim(ncid, "time", NC_UNLIMITED, &dims[0]), "time");
+    check_nc(nc_def_dim(ncid, "y", MY, &dims[1]), "y");
+    check_nc(nc_def_dim(ncid, "x", MX, &dims[2]), "x");
+    check_nc(nc_def_var(ncid, "tas", NC_FLOAT, 3, dims, &var), "var");
+    size_t chunk[3] = {1, MY, MX};
+    check_nc(nc_def_var_chunking(ncid, var, NC_CHUNKED, chunk), "chunking");
+    check_nc(nc_def_var_deflate(ncid, var, 1, 1, 1), "deflate");
+    check_nc(nc_close(ncid), "close");
+    struct cr_h5chunk_writer *w = NULL;
+    struct cr_err err;
+    if (cr_h5chunk_writer_open(&w, path, "tas", STEPS, &err) != CR_OK)
+        fail_msg("%s", err.msg);
+    float *map = malloc(sizeof *map * MY * MX * BLOCK);
+    assert_non_null(map);
+    for (size_t t = 0; t < STEPS; t++) {
+        for (size_t c = 0; c < MY * MX; c++)
+            map[c] = noise_at(t, c);
+        assert_int_equal(cr_h5chunk_write(w, t, map, &err), CR_OK);
+    }
+    assert_int_equal(cr_h5chunk_writer_close(w, &err), CR_OK);
+    double r = ncm_resident(path);
+    if (r < 0)
+        skip();
+    assert_true(r < 0.1);
+
+    /* cached whole by a plain read, then read by chunks */
+    FILE *fp = fopen(path, "rb");
+    static char buf[1 << 16];
+    while (fread(buf, 1, sizeof buf, fp) > 0)
+        ;
+    fclose(fp);
+    assert_true(ncm_resident(path) > 0.9);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    double size_mb = (double)st.st_size / (1 << 20);
+    const char *why = NULL;
+    size_t dimlen[3] = {STEPS, MY, MX};
+    struct cr_h5chunk *c = cr_h5chunk_open(path, "tas", 3, dimlen, 2, &why);
+    assert_non_null(c);
+    for (size_t t0 = 0; t0 < STEPS; t0 += BLOCK) {
+        assert_int_equal(cr_h5chunk_read(c, t0, BLOCK, map), 0);
+        for (size_t c2 = 0; c2 < MY * MX; c2 += 997)
+            assert_true(map[c2] == noise_at(t0, c2));
+        /* halfway: the first half is gone but for the estimate's slack
+         * (4 MB) and one drop window (8 MB), a quarter of the file */
+        /* three quarters in: the bytes before this block are gone, but
+         * for the estimate's slack (4 MB), one drop window (8 MB) and the
+         * file's metadata */
+        if (t0 + BLOCK == STEPS * 3 / 4) {
+            double gone_mb = (double)t0 / STEPS * size_mb - 4 - 8 - 1;
+            assert_true(gone_mb > 10);
+            assert_true(ncm_resident(path) < 1 - gone_mb / size_mb);
+        }
+    }
+    cr_h5chunk_close(c);
+    assert_true(ncm_resident(path) < 0.1);
+    free(map);
+}
+
 static void test_writer(void **state)
 {
     (void)state;
@@ -357,10 +427,9 @@ static void test_writer(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_eligible_layouts),
-        cmocka_unit_test(test_ineligible_layouts),
-        cmocka_unit_test(test_damaged_chunk),
-        cmocka_unit_test(test_writer),
+        cmocka_unit_test(test_eligible_layouts), cmocka_unit_test(test_ineligible_layouts),
+        cmocka_unit_test(test_damaged_chunk),    cmocka_unit_test(test_writer),
+        cmocka_unit_test(test_page_cache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,10 +1,15 @@
 /* ncmake.c — hand-made CF NetCDF files for reader tests; see ncmake.h. */
 #include "ncmake.h"
 
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
 
 static double default_value(size_t t, size_t j, size_t i, size_t nx)
 {
@@ -409,4 +414,31 @@ const char *ncm_path(const char *name)
     char *p = bufs[next++ % 8];
     snprintf(p, sizeof bufs[0], "%s/%s", ncm_tmpdir(), name);
     return p;
+}
+
+double ncm_resident(const char *path)
+{
+    struct statfs fs;
+    if (statfs(path, &fs) == 0 && fs.f_type == 0x01021994 /* tmpfs */)
+        return -1;
+    int fd = open(path, O_RDONLY);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || st.st_size == 0) {
+        fprintf(stderr, "ncm_resident: cannot open '%s'\n", path);
+        exit(1);
+    }
+    void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+    long page = sysconf(_SC_PAGESIZE);
+    size_t npages = ((size_t)st.st_size + (size_t)page - 1) / (size_t)page, in = 0;
+    unsigned char *vec = malloc(npages);
+    if (map == MAP_FAILED || !vec || mincore(map, (size_t)st.st_size, vec) != 0) {
+        fprintf(stderr, "ncm_resident: mincore failed on '%s'\n", path);
+        exit(1);
+    }
+    for (size_t i = 0; i < npages; i++)
+        in += vec[i] & 1;
+    free(vec);
+    munmap(map, (size_t)st.st_size);
+    close(fd);
+    return (double)in / (double)npages;
 }

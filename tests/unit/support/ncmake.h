@@ -76,4 +76,8 @@ const char *ncm_tmpdir(void);
 /* path = ncm_tmpdir()/name */
 const char *ncm_path(const char *name);
 
+/* Fraction of path's pages in the page cache (mincore), or -1 where the
+ * kernel cannot drop a file's pages (tmpfs: they are the file). */
+double ncm_resident(const char *path);
+
 #endif
